@@ -1,0 +1,167 @@
+"""The framework facts from catalog.yml, as frozen dataclasses.
+
+catalog.yml is the single source of these facts: copier.yml includes it for its validators and
+templates, and this module reads the same file for the command line.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from scaffold.errors import TemplateError, UsageError
+
+
+@dataclass(frozen=True)
+class Database:
+    """A database choice."""
+
+    name: str
+    label: str
+    help: str
+
+
+@dataclass(frozen=True)
+class Feature:
+    """An optional feature of a generated project."""
+
+    name: str
+    label: str
+    help: str
+    needs_database: bool
+
+
+@dataclass(frozen=True)
+class Framework:
+    """One framework: what it supports and how its projects run."""
+
+    name: str
+    label: str
+    ready: bool
+    python: tuple[str, ...]
+    databases: tuple[str, ...]
+    features: tuple[str, ...]
+    port: int
+    make: Mapping[str, str]
+    python_below: str | None = None
+
+    @property
+    def default_database(self) -> str:
+        """The database a project gets when none is chosen."""
+        return self.databases[0]
+
+    @property
+    def default_python(self) -> str:
+        """The minimum Python a project declares when none is chosen."""
+        return self.python[0]
+
+    @property
+    def python_range(self) -> str:
+        """The Python versions a project may declare, as text (`3.11-3.13`)."""
+        return f"{self.python[0]}-{self.python[-1]}" if len(self.python) > 1 else self.python[0]
+
+
+@dataclass(frozen=True)
+class Catalog:
+    """All frameworks, databases and features, and the names a package may not take."""
+
+    frameworks: Mapping[str, Framework]
+    databases: Mapping[str, Database]
+    features: Mapping[str, Feature]
+    reserved: Mapping[str, frozenset[str]]
+
+    def framework(self, name: str) -> Framework:
+        """The framework called `name`; a UsageError naming the choices when there is none."""
+        if name not in self.frameworks:
+            raise UsageError(_unknown("framework", name, self.frameworks))
+        return self.frameworks[name]
+
+    def database(self, name: str) -> Database:
+        """The database called `name`; a UsageError naming the choices when there is none."""
+        if name not in self.databases:
+            raise UsageError(_unknown("database", name, self.databases))
+        return self.databases[name]
+
+    def feature(self, name: str) -> Feature:
+        """The feature called `name`; a UsageError naming the choices when there is none."""
+        if name not in self.features:
+            raise UsageError(_unknown("feature", name, self.features))
+        return self.features[name]
+
+    def problems(self, framework: Framework, database: str, features: tuple[str, ...]) -> list[str]:
+        """Why this combination cannot be generated; empty when it can (as copier.yml decides)."""
+        found = []
+        if database not in framework.databases:
+            found.append(
+                f"{framework.label} projects support the databases "
+                f"{', '.join(framework.databases)}, not '{database}'"
+            )
+        for name in features:
+            if name not in framework.features:
+                found.append(f"{framework.label} does not support the feature '{name}'")
+            elif self.features[name].needs_database and database == "none":
+                found.append(f"the feature '{name}' needs a database (--database sqlite or postgresql)")
+        return found
+
+    def combinations(self, framework: Framework) -> dict[str, tuple[str, ...]]:
+        """For each database the framework supports, the features it can have with it."""
+        return {
+            database: tuple(
+                name
+                for name in framework.features
+                if not (self.features[name].needs_database and database == "none")
+            )
+            for database in framework.databases
+        }
+
+    def reserved_kind(self, package_name: str) -> str | None:
+        """Which reserved list holds `package_name` (keywords, stdlib, ...), or None."""
+        return next((kind for kind, names in self.reserved.items() if package_name in names), None)
+
+
+def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
+    close = difflib.get_close_matches(name, list(known), n=1)
+    hint = f"did you mean '{close[0]}'? " if close else ""
+    return f"unknown {kind} '{name}': {hint}choose from {', '.join(known)}"
+
+
+@functools.cache
+def load(path: Path | None = None) -> Catalog:
+    """Read catalog.yml (this scaffold's own unless `path` is given)."""
+    import yaml
+
+    from scaffold.source import template_root
+
+    path = path or template_root() / "catalog.yml"
+    try:
+        with open(path, "rb") as f:
+            raw = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+        data = raw["catalog"]["default"]
+        return Catalog(
+            frameworks={
+                name: Framework(
+                    name=name,
+                    label=fw["label"],
+                    ready=bool(fw["ready"]),
+                    python=tuple(fw["python"]),
+                    databases=tuple(fw["databases"]),
+                    features=tuple(fw["features"]),
+                    port=int(fw["port"]),
+                    make=dict(fw["make"]),
+                    python_below=fw.get("python_below"),
+                )
+                for name, fw in data["frameworks"].items()
+            },
+            databases={name: Database(name, d["label"], d["help"]) for name, d in data["databases"].items()},
+            features={
+                name: Feature(name, f["label"], f["help"], bool(f["needs_database"]))
+                for name, f in data["features"].items()
+            },
+            reserved={kind: frozenset(names) for kind, names in data["reserved"].items()},
+        )
+    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+        raise TemplateError(f"cannot read the framework catalog {path}: {exc}") from exc

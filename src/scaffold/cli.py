@@ -1,0 +1,196 @@
+"""The `scaffold` command line: options in, messages and exit statuses out.
+
+Commands import what they need when they run, so `scaffold --help`, `--version` and `list` start
+without copier.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sys
+import warnings
+from pathlib import Path
+from typing import Any, NoReturn
+
+import click
+
+from scaffold import __version__
+from scaffold.errors import ExitCode, ScaffoldError
+
+FRAMEWORK_NAMES = "django, web2py, emmett, cherrypy, bottle, dash"
+
+
+class ScaffoldGroup(click.Group):
+    """A group that reports every failure as one line on stderr with the right exit status."""
+
+    def main(self, args: Any = None, prog_name: str | None = None, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        """Run the command line, turning errors into one-line messages and exit statuses."""
+        kwargs["standalone_mode"] = False
+        with warnings.catch_warnings():
+            warnings.simplefilter("default")
+            warnings.showwarning = _show_warning
+            try:
+                code = super().main(args, prog_name or "scaffold", **kwargs)
+            except click.ClickException as exc:
+                context = getattr(exc, "ctx", None)
+                hint = f" (see '{context.command_path} --help')" if context is not None else ""
+                _fail(exc.format_message() + hint, exc.exit_code)
+            except ScaffoldError as exc:
+                _fail(str(exc), exc.exit_code)
+            except (KeyboardInterrupt, click.Abort):
+                _fail("interrupted; nothing was left behind", ExitCode.INTERRUPTED)
+            except Exception as exc:
+                if os.environ.get("SCAFFOLD_DEBUG"):
+                    raise
+                _fail(f"unexpected {type(exc).__name__}: {exc} (set SCAFFOLD_DEBUG=1 for details)", ExitCode.FAILURE)
+        sys.exit(code if isinstance(code, int) else ExitCode.OK)
+
+
+def _fail(message: str, code: int) -> NoReturn:
+    click.echo(f"Error: {message}", err=True)
+    sys.exit(code)
+
+
+def _show_warning(message: Warning | str, category: type[Warning], *_args: Any, **_kwargs: Any) -> None:
+    click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
+
+
+@click.group(cls=ScaffoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, "-V", "--version", prog_name="scaffold", message="%(prog)s %(version)s")
+def cli() -> None:
+    """Generate ready-to-run starter projects for Python web frameworks.
+
+    Each project installs with one command, passes its own tests, and can be
+    updated later from a newer scaffold without losing your edits.
+    """
+
+
+@cli.command()
+@click.argument("name")
+@click.option("-f", "--framework", metavar="NAME", help=f"One of {FRAMEWORK_NAMES} (see `scaffold list`).")
+@click.option("--database", metavar="NAME", help="sqlite (default), postgresql or none.")
+@click.option("--feature", "features", multiple=True, metavar="NAME", help="auth, api, docker or ci; repeatable.")
+@click.option("--python", metavar="X.Y", help="The minimum Python version the project declares.")
+@click.option("-d", "--data", multiple=True, metavar="KEY=VALUE", help="Answer any question, e.g. -d description=...")
+@click.option("-y", "--defaults", is_flag=True, help="Ask nothing: use defaults for every question not given.")
+@click.option("--pretend", is_flag=True, help="Show what would be created; write nothing.")
+@click.option("--force", is_flag=True, help="Write into a destination that is not empty.")
+@click.option(
+    "-o",
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=Path(),
+    show_default=True,
+    help="The directory to create the project in.",
+)
+@click.option("--git/--no-git", default=True, show_default=True, help="Make the project a git repository.")
+@click.option("--install", is_flag=True, help="Create .venv in the project and install it with its dev extra.")
+@click.option("--template", metavar="SRC", help="Another copy of the template (a path or git URL).")
+@click.option("--vcs-ref", metavar="REF", help="The template's git reference (tag, branch or commit) to use.")
+def new(name: str, defaults: bool, output_dir: Path, **options: Any) -> None:
+    """Create the project NAME in ./NAME (or in --output-dir).
+
+    In a terminal, questions not answered by options are asked; with
+    --defaults, or when input is not a terminal, nothing is asked.
+    """
+    from scaffold import api
+
+    interactive = not defaults and sys.stdin.isatty()
+    project = api.create(name, output_dir=output_dir, interactive=interactive, echo=click.echo, **options)
+    if options["pretend"]:
+        click.echo(f"Nothing was written (--pretend); the project would be created in {_shown(project.path)}.")
+        return
+    _report(project)
+
+
+def _report(project: Any) -> None:
+    from scaffold import catalog
+
+    answers = project.answers
+    framework = catalog.load().framework(answers["framework"])
+    database = catalog.load().database(answers["database"]).label
+    features = ", ".join(answers.get("features") or []) or "no optional features"
+    click.echo(f"Created {_shown(project.path)}: a {framework.label} project ({database}; {features}).")
+    if project.committed:
+        click.echo("It is a git repository with a first commit, ready for `scaffold update`.")
+    for note in project.notes:
+        click.echo(f"Note: {note}.")
+    click.echo("\nNext:")
+    click.echo(f"  cd {_shown(project.path)}")
+    if project.installed:
+        click.echo("  . .venv/bin/activate")
+    else:
+        click.echo("  make install")
+    if "migrate" in framework.make:
+        click.echo("  make migrate")
+    click.echo(f"  make dev        # then open http://127.0.0.1:{framework.port}/")
+
+
+def _shown(path: Path) -> str:
+    try:
+        relative = path.relative_to(Path.cwd())
+    except ValueError:
+        return str(path)
+    return str(relative) if str(relative) != "." else "."
+
+
+@cli.command(name="list")
+@click.option("--json", "as_json", is_flag=True, help="Print JSON instead of a table.")
+def list_(as_json: bool) -> None:
+    """List the frameworks, databases and features, and what each framework supports."""
+    from scaffold import catalog
+
+    facts = catalog.load()
+    if as_json:
+        click.echo(json.dumps(_catalog_json(facts), indent=2))
+        return
+    click.echo("Frameworks (the first database is the default; * marks frameworks not built yet)")
+    width = max(len(name) for name in facts.frameworks) + 2
+    for framework in facts.frameworks.values():
+        status = "" if framework.ready else "*"
+        for index, (database, features) in enumerate(facts.combinations(framework).items()):
+            head = f"{framework.name + status:<{width}}Python {framework.python_range:<11}" if index == 0 else ""
+            click.echo(f"  {head:<{width + 18}}{database:<12}{' '.join(features) or '-'}")
+    click.echo("\nDatabases")
+    for database in facts.databases.values():
+        click.echo(f"  {database.name:<12}{database.label}: {database.help}")
+    click.echo("\nFeatures")
+    for feature in facts.features.values():
+        needs = " (needs a database)" if feature.needs_database else ""
+        click.echo(f"  {feature.name:<12}{feature.label}: {feature.help}{needs}")
+
+
+def _catalog_json(facts: Any) -> dict[str, Any]:
+    return {
+        "frameworks": {
+            framework.name: {
+                "label": framework.label,
+                "ready": framework.ready,
+                "python": list(framework.python),
+                "databases": list(framework.databases),
+                "default_database": framework.default_database,
+                "features": list(framework.features),
+                "combinations": {db: list(features) for db, features in facts.combinations(framework).items()},
+                "port": framework.port,
+            }
+            for framework in facts.frameworks.values()
+        },
+        "databases": {db.name: {"label": db.label, "help": db.help} for db in facts.databases.values()},
+        "features": {
+            feature.name: {"label": feature.label, "help": feature.help, "needs_database": feature.needs_database}
+            for feature in facts.features.values()
+        },
+    }
+
+
+def main() -> NoReturn:
+    """Console entry point: SIGTERM stops a run as cleanly as Ctrl-C does."""
+    if hasattr(signal, "SIGTERM"):
+        signal.signal(signal.SIGTERM, _interrupt)
+    cli.main()
+
+
+def _interrupt(_signum: int, _frame: object) -> NoReturn:
+    raise KeyboardInterrupt

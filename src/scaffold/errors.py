@@ -1,0 +1,49 @@
+"""The failures scaffold reports, and the exit status each one maps to."""
+
+from __future__ import annotations
+
+from enum import IntEnum
+
+
+class ExitCode(IntEnum):
+    """Every exit status the command line uses."""
+
+    OK = 0
+    FAILURE = 1
+    USAGE = 2
+    INTERRUPTED = 130
+
+
+class ScaffoldError(Exception):
+    """Root of every error scaffold reports; its text is one line fit for the user."""
+
+    exit_code: ExitCode = ExitCode.FAILURE
+
+
+class UsageError(ScaffoldError, ValueError):
+    """The request itself is wrong: a bad name, an unknown choice, an unsupported combination."""
+
+    exit_code = ExitCode.USAGE
+
+
+class DestinationError(ScaffoldError):
+    """The destination cannot take the project."""
+
+
+class DestinationExistsError(DestinationError, UsageError):
+    """The destination is not empty and `--force` was not given."""
+
+    exit_code = ExitCode.USAGE
+
+
+class TemplateError(ScaffoldError):
+    """The template could not be found, read or rendered."""
+
+
+class InstallError(ScaffoldError):
+    """Creating the project's virtual environment or installing into it failed."""
+
+
+class UpdateError(ScaffoldError):
+    """An existing project cannot be updated as asked."""
+

@@ -1,0 +1,1 @@
+"""The tests of the project; `make test` runs them."""

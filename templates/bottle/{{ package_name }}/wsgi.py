@@ -1,0 +1,5 @@
+"""The WSGI entry point: `gunicorn <package>.wsgi:app`, or `python -m bottle <package>.wsgi:app`."""
+
+from .app import create_app
+
+app = create_app()
