@@ -75,16 +75,22 @@ def create(
     project = Project(destination, dict(request.answers), template_source)
 
     if pretend:
-        project.answers = _render(template_source, destination, request.answers, interactive, pretend=True)
+        project.answers = _render(
+            template_source, destination, request.answers, interactive, pretend=True
+        )
         return project
 
     with _staging(destination, keep=force) as staging:
-        project.answers = _render(template_source, staging, request.answers, interactive, quiet=quiet)
+        project.answers = _render(
+            template_source, staging, request.answers, interactive, quiet=quiet
+        )
         if git:
             project.committed = _commit(staging, destination, project)
     if install:
         framework_facts = catalog.load().framework(project.answers["framework"])
-        installer.install(destination, project.answers, python_below=framework_facts.python_below, echo=echo)
+        installer.install(
+            destination, project.answers, python_below=framework_facts.python_below, echo=echo
+        )
         project.installed = True
     return project
 
@@ -105,10 +111,16 @@ def _staging(destination: Path, *, keep: bool) -> Iterator[Path]:
     """A directory beside `destination` to render into; moved into place only on success."""
     created = _make_parents(destination.parent)
     try:
-        staging = Path(tempfile.mkdtemp(prefix=f".{destination.name}.", suffix=".scaffold", dir=destination.parent))
+        staging = Path(
+            tempfile.mkdtemp(
+                prefix=f".{destination.name}.", suffix=".scaffold", dir=destination.parent
+            )
+        )
     except OSError as exc:
         _remove_dirs(created)
-        raise DestinationError(f"cannot write to {destination.parent}: {exc.strerror or exc}") from exc
+        raise DestinationError(
+            f"cannot write to {destination.parent}: {exc.strerror or exc}"
+        ) from exc
     try:
         if keep and destination.is_dir():
             shutil.copytree(destination, staging, symlinks=True, dirs_exist_ok=True)
@@ -175,6 +187,7 @@ def _render(
     """Run copier; return the answers it recorded. Copier's failures become scaffold's errors."""
     import copier
     from copier.errors import CopierAnswersInterrupt, CopierError, InteractiveSessionError
+    from jinja2 import TemplateError as JinjaError
 
     try:
         worker = copier.run_copy(
@@ -191,11 +204,15 @@ def _render(
     except CopierAnswersInterrupt as exc:
         raise KeyboardInterrupt from exc
     except InteractiveSessionError as exc:
-        raise UsageError("no terminal to ask questions in: pass --defaults or answer them with -d") from exc
+        raise UsageError(
+            "no terminal to ask questions in: pass --defaults or answer them with -d"
+        ) from exc
     except (ValueError, TypeError) as exc:
         raise UsageError(_one_line(exc)) from exc
-    except (CopierError, OSError, RuntimeError) as exc:
-        raise TemplateError(f"cannot render the template from {template_source}: {_one_line(exc)}") from exc
+    except (CopierError, JinjaError, OSError, RuntimeError) as exc:
+        raise TemplateError(
+            f"cannot render the template from {template_source}: {_one_line(exc)}"
+        ) from exc
     return {key: value for key, value in worker.answers.combined.items() if key in spec.QUESTIONS}
 
 
@@ -210,10 +227,14 @@ def _commit(staging: Path, destination: Path, project: Project) -> bool:
         project.notes.append("git was not found, so the project is not a git repository yet")
         return False
     if (staging / ".git").exists():
-        project.notes.append("the destination was already a git repository: the changes are left uncommitted")
+        project.notes.append(
+            "the destination was already a git repository: the changes are left uncommitted"
+        )
         return False
     if vcs.inside_work_tree(destination.parent):
-        project.notes.append("the destination is inside a git repository: commit the new files there")
+        project.notes.append(
+            "the destination is inside a git repository: commit the new files there"
+        )
         return False
     vcs.init_and_commit(
         staging,

@@ -104,7 +104,9 @@ class Catalog:
             if name not in framework.features:
                 found.append(f"{framework.label} does not support the feature '{name}'")
             elif self.features[name].needs_database and database == "none":
-                found.append(f"the feature '{name}' needs a database (--database sqlite or postgresql)")
+                found.append(
+                    f"the feature '{name}' needs a database (--database sqlite or postgresql)"
+                )
         return found
 
     def combinations(self, framework: Framework) -> dict[str, tuple[str, ...]]:
@@ -156,7 +158,9 @@ def load(path: Path | None = None) -> Catalog:
                 )
                 for name, fw in data["frameworks"].items()
             },
-            databases={name: Database(name, d["label"], d["help"]) for name, d in data["databases"].items()},
+            databases={
+                name: Database(name, d["label"], d["help"]) for name, d in data["databases"].items()
+            },
             features={
                 name: Feature(name, f["label"], f["help"], bool(f["needs_database"]))
                 for name, f in data["features"].items()

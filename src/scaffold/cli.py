@@ -29,7 +29,9 @@ class ScaffoldGroup(click.Group):
         """Run the command line, turning errors into one-line messages and exit statuses."""
         kwargs["standalone_mode"] = False
         with warnings.catch_warnings():
-            warnings.simplefilter("default")
+            # Copier's warnings (dirty template, old copier, ...) are UserWarnings: show those only.
+            warnings.simplefilter("ignore")
+            warnings.simplefilter("default", UserWarning)
             warnings.showwarning = _show_warning
             try:
                 code = super().main(args, prog_name or "scaffold", **kwargs)
@@ -44,7 +46,10 @@ class ScaffoldGroup(click.Group):
             except Exception as exc:
                 if os.environ.get("SCAFFOLD_DEBUG"):
                     raise
-                _fail(f"unexpected {type(exc).__name__}: {exc} (set SCAFFOLD_DEBUG=1 for details)", ExitCode.FAILURE)
+                _fail(
+                    f"unexpected {type(exc).__name__}: {exc} (set SCAFFOLD_DEBUG=1 for details)",
+                    ExitCode.FAILURE,
+                )
         sys.exit(code if isinstance(code, int) else ExitCode.OK)
 
 
@@ -53,12 +58,18 @@ def _fail(message: str, code: int) -> NoReturn:
     sys.exit(code)
 
 
-def _show_warning(message: Warning | str, category: type[Warning], *_args: Any, **_kwargs: Any) -> None:
+def _show_warning(
+    message: Warning | str, category: type[Warning], *_args: Any, **_kwargs: Any
+) -> None:
     click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
 
 
-@click.group(cls=ScaffoldGroup, context_settings={"help_option_names": ["-h", "--help"]})
-@click.version_option(__version__, "-V", "--version", prog_name="scaffold", message="%(prog)s %(version)s")
+@click.group(
+    name="scaffold", cls=ScaffoldGroup, context_settings={"help_option_names": ["-h", "--help"]}
+)
+@click.version_option(
+    __version__, "-V", "--version", prog_name="scaffold", message="%(prog)s %(version)s"
+)
 def cli() -> None:
     """Generate ready-to-run starter projects for Python web frameworks.
 
@@ -69,12 +80,28 @@ def cli() -> None:
 
 @cli.command()
 @click.argument("name")
-@click.option("-f", "--framework", metavar="NAME", help=f"One of {FRAMEWORK_NAMES} (see `scaffold list`).")
+@click.option(
+    "-f", "--framework", metavar="NAME", help=f"One of {FRAMEWORK_NAMES} (see `scaffold list`)."
+)
 @click.option("--database", metavar="NAME", help="sqlite (default), postgresql or none.")
-@click.option("--feature", "features", multiple=True, metavar="NAME", help="auth, api, docker or ci; repeatable.")
+@click.option(
+    "--feature",
+    "features",
+    multiple=True,
+    metavar="NAME",
+    help="auth, api, docker or ci; repeatable.",
+)
 @click.option("--python", metavar="X.Y", help="The minimum Python version the project declares.")
-@click.option("-d", "--data", multiple=True, metavar="KEY=VALUE", help="Answer any question, e.g. -d description=...")
-@click.option("-y", "--defaults", is_flag=True, help="Ask nothing: use defaults for every question not given.")
+@click.option(
+    "-d",
+    "--data",
+    multiple=True,
+    metavar="KEY=VALUE",
+    help="Answer any question, e.g. -d description=...",
+)
+@click.option(
+    "-y", "--defaults", is_flag=True, help="Ask nothing: use defaults for every question not given."
+)
 @click.option("--pretend", is_flag=True, help="Show what would be created; write nothing.")
 @click.option("--force", is_flag=True, help="Write into a destination that is not empty.")
 @click.option(
@@ -85,10 +112,16 @@ def cli() -> None:
     show_default=True,
     help="The directory to create the project in.",
 )
-@click.option("--git/--no-git", default=True, show_default=True, help="Make the project a git repository.")
-@click.option("--install", is_flag=True, help="Create .venv in the project and install it with its dev extra.")
+@click.option(
+    "--git/--no-git", default=True, show_default=True, help="Make the project a git repository."
+)
+@click.option(
+    "--install", is_flag=True, help="Create .venv in the project and install it with its dev extra."
+)
 @click.option("--template", metavar="SRC", help="Another copy of the template (a path or git URL).")
-@click.option("--vcs-ref", metavar="REF", help="The template's git reference (tag, branch or commit) to use.")
+@click.option(
+    "--vcs-ref", metavar="REF", help="The template's git reference (tag, branch or commit) to use."
+)
 def new(name: str, defaults: bool, output_dir: Path, **options: Any) -> None:
     """Create the project NAME in ./NAME (or in --output-dir).
 
@@ -98,9 +131,13 @@ def new(name: str, defaults: bool, output_dir: Path, **options: Any) -> None:
     from scaffold import api
 
     interactive = not defaults and sys.stdin.isatty()
-    project = api.create(name, output_dir=output_dir, interactive=interactive, echo=click.echo, **options)
+    project = api.create(
+        name, output_dir=output_dir, interactive=interactive, echo=click.echo, **options
+    )
     if options["pretend"]:
-        click.echo(f"Nothing was written (--pretend); the project would be created in {_shown(project.path)}.")
+        click.echo(
+            f"Nothing was written (--pretend); the project would be created in {_shown(project.path)}."
+        )
         return
     _report(project)
 
@@ -112,7 +149,9 @@ def _report(project: Any) -> None:
     framework = catalog.load().framework(answers["framework"])
     database = catalog.load().database(answers["database"]).label
     features = ", ".join(answers.get("features") or []) or "no optional features"
-    click.echo(f"Created {_shown(project.path)}: a {framework.label} project ({database}; {features}).")
+    click.echo(
+        f"Created {_shown(project.path)}: a {framework.label} project ({database}; {features})."
+    )
     if project.committed:
         click.echo("It is a git repository with a first commit, ready for `scaffold update`.")
     for note in project.notes:
@@ -151,7 +190,11 @@ def list_(as_json: bool) -> None:
     for framework in facts.frameworks.values():
         status = "" if framework.ready else "*"
         for index, (database, features) in enumerate(facts.combinations(framework).items()):
-            head = f"{framework.name + status:<{width}}Python {framework.python_range:<11}" if index == 0 else ""
+            head = (
+                f"{framework.name + status:<{width}}Python {framework.python_range:<11}"
+                if index == 0
+                else ""
+            )
             click.echo(f"  {head:<{width + 18}}{database:<12}{' '.join(features) or '-'}")
     click.echo("\nDatabases")
     for database in facts.databases.values():
@@ -172,14 +215,22 @@ def _catalog_json(facts: Any) -> dict[str, Any]:
                 "databases": list(framework.databases),
                 "default_database": framework.default_database,
                 "features": list(framework.features),
-                "combinations": {db: list(features) for db, features in facts.combinations(framework).items()},
+                "combinations": {
+                    db: list(features) for db, features in facts.combinations(framework).items()
+                },
                 "port": framework.port,
             }
             for framework in facts.frameworks.values()
         },
-        "databases": {db.name: {"label": db.label, "help": db.help} for db in facts.databases.values()},
+        "databases": {
+            db.name: {"label": db.label, "help": db.help} for db in facts.databases.values()
+        },
         "features": {
-            feature.name: {"label": feature.label, "help": feature.help, "needs_database": feature.needs_database}
+            feature.name: {
+                "label": feature.label,
+                "help": feature.help,
+                "needs_database": feature.needs_database,
+            }
             for feature in facts.features.values()
         },
     }

@@ -46,4 +46,3 @@ class InstallError(ScaffoldError):
 
 class UpdateError(ScaffoldError):
     """An existing project cannot be updated as asked."""
-

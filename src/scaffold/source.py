@@ -63,7 +63,7 @@ def resolve(template: str | None = None, vcs_ref: str | None = None) -> Template
 
 
 def data_dir() -> Path:
-    """scaffold's per-user data directory (`SCAFFOLD_DATA_DIR` overrides it)."""
+    """Scaffold's per-user data directory (`SCAFFOLD_DATA_DIR` overrides it)."""
     if override := os.environ.get("SCAFFOLD_DATA_DIR"):
         return Path(override)
     home = Path.home()
@@ -84,14 +84,6 @@ def version_tag(version: str) -> str:
 class TemplateStore:
     """A git repository holding one commit and tag per scaffold version of the template."""
 
-    # The store's commits are scaffold's own, whatever identity the user has configured.
-    _COMMIT_ENV = {
-        "GIT_AUTHOR_NAME": vcs.FALLBACK_IDENTITY[0],
-        "GIT_AUTHOR_EMAIL": vcs.FALLBACK_IDENTITY[1],
-        "GIT_COMMITTER_NAME": vcs.FALLBACK_IDENTITY[0],
-        "GIT_COMMITTER_EMAIL": vcs.FALLBACK_IDENTITY[1],
-    }
-
     def __init__(self, path: Path) -> None:
         self.path = path
 
@@ -105,7 +97,9 @@ class TemplateStore:
         if not (self.path / ".git").is_dir():
             return False
         try:
-            vcs.git("rev-parse", "-q", "--verify", f"refs/tags/{version_tag(version)}", cwd=self.path)
+            vcs.git(
+                "rev-parse", "-q", "--verify", f"refs/tags/{version_tag(version)}", cwd=self.path
+            )
         except vcs.GitError:
             return False
         return True
@@ -142,7 +136,8 @@ class TemplateStore:
         vcs.git(
             "commit", "-q", "--allow-empty", "--no-verify", "--no-gpg-sign",
             "-m", f"scaffold {version}",
-            cwd=self.path, env=self._COMMIT_ENV,
+            # The store's commits are scaffold's own, whatever identity the user has set up.
+            cwd=self.path, env=vcs.identity(*vcs.FALLBACK_IDENTITY),
         )  # fmt: skip
         vcs.git("tag", version_tag(version), cwd=self.path)
 

@@ -82,7 +82,9 @@ def parse_data(pairs: Iterable[str]) -> dict[str, str]:
         if not sep or not key:
             raise UsageError(f"-d expects KEY=VALUE, got '{pair}'")
         if key not in QUESTIONS:
-            raise UsageError(f"unknown question '{key}' in -d: the questions are {', '.join(QUESTIONS)}")
+            raise UsageError(
+                f"unknown question '{key}' in -d: the questions are {', '.join(QUESTIONS)}"
+            )
         data[key] = value
     return data
 

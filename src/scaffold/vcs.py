@@ -58,18 +58,21 @@ def inside_work_tree(path: Path) -> bool:
         return False
 
 
-def identity_env(cwd: Path, name: str = "", email: str = "") -> dict[str, str]:
-    """Author and committer variables for a commit when git has no identity configured."""
-    if config_value("user.name", cwd) and config_value("user.email", cwd):
-        return {}
-    name = name or FALLBACK_IDENTITY[0]
-    email = email or FALLBACK_IDENTITY[1]
+def identity(name: str, email: str) -> dict[str, str]:
+    """The environment variables that make git author and commit as `name <email>`."""
     return {
         "GIT_AUTHOR_NAME": name,
         "GIT_AUTHOR_EMAIL": email,
         "GIT_COMMITTER_NAME": name,
         "GIT_COMMITTER_EMAIL": email,
     }
+
+
+def identity_env(cwd: Path, name: str = "", email: str = "") -> dict[str, str]:
+    """An identity for a commit in `cwd`, only when git has none configured there."""
+    if config_value("user.name", cwd) and config_value("user.email", cwd):
+        return {}
+    return identity(name or FALLBACK_IDENTITY[0], email or FALLBACK_IDENTITY[1])
 
 
 def init_and_commit(path: Path, message: str, *, name: str = "", email: str = "") -> None:

@@ -1,0 +1,88 @@
+"""Every combination renders into a project that is complete, valid and lint-clean as generated."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import yaml
+
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
+from ..conftest import CATALOG, REPO, Combination, as_params, every_combination
+
+# Framework templates (Bottle .tpl, Django/Jinja2 .html, ...) legitimately hold {{ }} and {% %}.
+VERBATIM_SUFFIXES = {".tpl", ".html"}
+LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
+COPIER_NAMES = re.compile(
+    r"(\{\{|\{%)[^}]*\b(project_name|package_name|description|author_name|author_email|"
+    r"framework|python_version|database|features|catalog|_copier_\w+)\b"
+)
+MAKE_TARGETS = ["help", "install", "dev", "serve", "test", "lint", "format"]
+
+
+def files(root: Path) -> list[Path]:
+    return sorted(path for path in root.rglob("*") if path.is_file() and ".git" not in path.parts)
+
+
+@pytest.mark.parametrize("combination", as_params(every_combination()))
+def test_combination_renders_a_clean_project(project, combination: Combination) -> None:
+    root = project(**combination.answers)
+    package = root / "myapp"
+    generated = files(root)
+
+    for path in generated:
+        assert path.stat().st_size > 0, f"{path.relative_to(root)} is empty"
+        if path.suffix not in VERBATIM_SUFFIXES:
+            text = path.read_text()
+            assert not LEFTOVER.search(text), f"unrendered Jinja in {path.relative_to(root)}"
+
+    tomllib.loads((root / "pyproject.toml").read_text())
+    for path in generated:
+        if path.suffix in {".yml", ".yaml"}:
+            assert yaml.safe_load(path.read_text()) is not None, path
+
+    expected = {
+        "Dockerfile": "docker" in combination.features,
+        "compose.yaml": "docker" in combination.features,
+        ".dockerignore": "docker" in combination.features,
+        ".github/workflows/ci.yml": "ci" in combination.features,
+    }
+    for relative, present in expected.items():
+        assert (root / relative).exists() == present, relative
+    for name in (
+        "README.md",
+        "Makefile",
+        ".env",
+        ".env.example",
+        ".gitignore",
+        ".pre-commit-config.yaml",
+    ):
+        assert (root / name).is_file(), name
+    assert (package / "__init__.py").is_file()
+
+    lint = [sys.executable, "-m", "ruff"]
+    for command in (["check", "--no-cache", "."], ["format", "--check", "--no-cache", "."]):
+        done = subprocess.run([*lint, *command], cwd=root, capture_output=True, text=True)
+        assert done.returncode == 0, done.stdout + done.stderr
+
+    framework = CATALOG.framework(combination.framework)
+    targets = MAKE_TARGETS + (["migrate"] if "migrate" in framework.make else [])
+    dry_run = subprocess.run(["make", "-n", *targets], cwd=root, capture_output=True, text=True)
+    assert dry_run.returncode == 0, dry_run.stderr
+
+
+@pytest.mark.parametrize("framework", [fw.name for fw in CATALOG.frameworks.values() if fw.ready])
+def test_files_copied_verbatim_do_not_expect_copier_variables(framework: str) -> None:
+    for path in (REPO / "templates" / framework).rglob("*"):
+        if path.is_file() and path.suffix not in {".jinja", *VERBATIM_SUFFIXES}:
+            match = COPIER_NAMES.search(path.read_text())
+            assert match is None, (
+                f"{path} uses {match.group(2)} but is not rendered (no .jinja suffix)"
+            )

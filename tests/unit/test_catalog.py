@@ -1,0 +1,102 @@
+import keyword
+import sys
+
+import pytest
+import yaml
+
+from scaffold.catalog import Catalog
+from scaffold.errors import UsageError
+
+from ..conftest import CATALOG, REPO
+
+NAMES = ["django", "web2py", "emmett", "cherrypy", "bottle", "dash"]
+
+
+class _IncludeLoader(yaml.SafeLoader):
+    """Reads copier.yml without resolving its !include tags."""
+
+
+_IncludeLoader.add_constructor("!include", lambda loader, node: None)
+
+
+def copier_questions() -> dict:
+    with open(REPO / "copier.yml") as f:
+        documents = [doc for doc in yaml.load_all(f, Loader=_IncludeLoader) if doc]
+    merged: dict = {}
+    for document in documents:
+        merged.update(document)
+    return {key: value for key, value in merged.items() if not key.startswith("_")}
+
+
+def test_catalog_lists_the_six_frameworks_by_their_fixed_names() -> None:
+    assert list(CATALOG.frameworks) == NAMES
+
+
+def test_frameworks_refer_only_to_known_databases_and_features() -> None:
+    for framework in CATALOG.frameworks.values():
+        assert framework.databases and set(framework.databases) <= set(CATALOG.databases)
+        assert set(framework.features) <= set(CATALOG.features)
+        assert framework.python, framework.name
+        versions = [tuple(map(int, v.split("."))) for v in framework.python]
+        assert versions == sorted(versions), f"{framework.name}: python versions out of order"
+
+
+def test_copier_framework_choices_are_the_catalog_frameworks() -> None:
+    choices = copier_questions()["framework"]["choices"]
+    values = [
+        choice["value"] if isinstance(choice, dict) else choice for choice in choices.values()
+    ]
+    assert values == NAMES
+
+
+def test_copier_database_and_feature_choices_are_the_catalog_ones() -> None:
+    questions = copier_questions()
+    databases = [choice["value"] for choice in questions["database"]["choices"].values()]
+    features = [choice["value"] for choice in questions["features"]["choices"].values()]
+    assert databases == list(CATALOG.databases)
+    assert features == list(CATALOG.features)
+
+
+def test_ready_frameworks_and_template_folders_agree() -> None:
+    folders = {
+        path.name for path in (REPO / "templates").iterdir() if not path.name.startswith("_")
+    }
+    assert folders == {name for name, framework in CATALOG.frameworks.items() if framework.ready}
+
+
+def test_reserved_names_cover_keywords_and_the_standard_library() -> None:
+    reserved = set().union(*CATALOG.reserved.values())
+    public_stdlib = {name for name in sys.stdlib_module_names if not name.startswith("_")}
+    assert public_stdlib <= reserved
+    assert {kw for kw in keyword.kwlist if kw.islower()} <= reserved
+    assert {"tests", "bottle", "django", "sqlalchemy"} <= reserved
+
+
+def test_combinations_leave_out_features_that_need_a_database() -> None:
+    bottle = CATALOG.framework("bottle")
+    combinations = CATALOG.combinations(bottle)
+    assert combinations["sqlite"] == ("auth", "api", "docker", "ci")
+    assert combinations["none"] == ("docker", "ci")
+
+
+def test_problems_explain_each_unsupported_choice() -> None:
+    bottle = CATALOG.framework("bottle")
+    assert CATALOG.problems(bottle, "sqlite", ("auth", "api")) == []
+    [problem] = CATALOG.problems(bottle, "none", ("auth",))
+    assert "needs a database" in problem
+    django = CATALOG.framework("django")
+    assert "not 'none'" in CATALOG.problems(django, "none", ())[0]
+
+
+@pytest.mark.parametrize(
+    ("lookup", "name", "hint"),
+    [
+        (Catalog.framework, "botle", "did you mean 'bottle'?"),
+        (Catalog.database, "postgres", "did you mean 'postgresql'?"),
+        (Catalog.feature, "docekr", "did you mean 'docker'?"),
+        (Catalog.feature, "graphql", "choose from auth, api, docker, ci"),
+    ],
+)
+def test_unknown_names_suggest_the_closest(lookup, name: str, hint: str) -> None:
+    with pytest.raises(UsageError, match=hint):
+        lookup(CATALOG, name)

@@ -1,0 +1,120 @@
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scaffold import __version__
+from scaffold.cli import cli
+
+from ..conftest import CATALOG, listing
+
+
+@pytest.fixture
+def runner() -> CliRunner:
+    return CliRunner()
+
+
+def test_version(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["--version"])
+    assert result.exit_code == 0
+    assert result.output == f"scaffold {__version__}\n"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["new", "--help"], ["list", "--help"], ["-h"]])
+def test_help(runner: CliRunner, args: list[str]) -> None:
+    result = runner.invoke(cli, args)
+    assert result.exit_code == 0
+    assert "Usage: scaffold" in result.output
+
+
+def test_list_shows_every_framework_and_marks_those_not_built(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["list"])
+    assert result.exit_code == 0
+    lines = result.output.splitlines()
+    for name, framework in CATALOG.frameworks.items():
+        [line] = [line for line in lines if line.split() and line.split()[0].rstrip("*") == name]
+        assert line.split()[0].endswith("*") != framework.ready
+    assert "* marks frameworks not built yet" in result.output
+    for name in ("sqlite", "postgresql", "none", "auth", "api", "docker", "ci"):
+        assert name in result.output
+
+
+def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["list", "--json"])
+    assert result.exit_code == 0
+    data = json.loads(result.output)
+    assert list(data["frameworks"]) == list(CATALOG.frameworks)
+    bottle = data["frameworks"]["bottle"]
+    assert bottle["ready"] is True
+    assert bottle["combinations"]["none"] == ["docker", "ci"]
+    assert data["frameworks"]["django"]["ready"] is False
+    assert data["features"]["auth"]["needs_database"] is True
+    assert set(data["databases"]) == {"sqlite", "postgresql", "none"}
+
+
+@pytest.mark.parametrize(
+    ("args", "message"),
+    [
+        (["new", "my app", "-y"], "not a usable project directory name"),
+        (["new", "os", "-y"], "would shadow"),
+        (["new", "myapp", "-f", "flask", "-y"], "unknown framework 'flask'"),
+        (["new", "myapp", "-f", "dash", "-y"], "Dash is not built yet"),
+        (["new", "myapp", "--feature", "graphql", "-y"], "unknown feature 'graphql'"),
+        (["new", "myapp", "--database", "none", "--feature", "auth", "-y"], "needs a database"),
+        (["new", "myapp", "--python", "3.8", "-y"], "support Python"),
+        (["new", "myapp", "-d", "colour=red", "-y"], "unknown question 'colour'"),
+        (["new", "myapp", "--frobnicate"], "No such option '--frobnicate'"),
+        (["new"], "Missing argument 'NAME'"),
+        (["frobnicate"], "No such command 'frobnicate'"),
+    ],
+)
+def test_bad_input_is_one_line_exit_2_and_writes_nothing(
+    runner: CliRunner, tmp_path: Path, args: list[str], message: str
+) -> None:
+    before = listing(tmp_path)
+    result = runner.invoke(
+        cli, [*args, "--output-dir", str(tmp_path)] if args[0] == "new" and len(args) > 1 else args
+    )
+    assert result.exit_code == 2, result.output
+    assert result.stdout == ""
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: ")
+    assert message in line
+    assert "Traceback" not in result.output
+    assert listing(tmp_path) == before
+
+
+def test_a_non_empty_destination_needs_force(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "myapp").mkdir()
+    (tmp_path / "myapp" / "notes.txt").write_text("mine")
+    before = listing(tmp_path)
+    result = runner.invoke(cli, ["new", "myapp", "-y", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert "not empty" in result.stderr and "--force" in result.stderr
+    assert listing(tmp_path) == before
+
+
+def test_a_destination_that_is_a_file_is_refused(runner: CliRunner, tmp_path: Path) -> None:
+    (tmp_path / "myapp").write_text("a file")
+    result = runner.invoke(cli, ["new", "myapp", "-y", "-o", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "not a directory" in result.stderr
+    assert (tmp_path / "myapp").read_text() == "a file"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["--version"], ["list"], ["list", "--json"]])
+def test_help_version_and_list_do_not_import_copier(args: list[str]) -> None:
+    probe = (
+        "import sys\n"
+        "from scaffold.cli import cli\n"
+        "try:\n"
+        f"    cli.main({args!r})\n"
+        "except SystemExit:\n"
+        "    pass\n"
+        "print(sorted(m for m in sys.modules if m.split('.')[0] in {'copier', 'jinja2', 'pydantic'}))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True)
+    assert done.stdout.strip().splitlines()[-1] == "[]"

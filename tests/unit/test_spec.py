@@ -1,0 +1,152 @@
+from pathlib import Path
+
+import pytest
+
+from scaffold.errors import UsageError
+from scaffold.spec import (
+    QUESTIONS,
+    build_request,
+    check_package_name,
+    check_project_name,
+    package_name_for,
+    parse_data,
+    parse_features,
+)
+
+from ..conftest import CATALOG
+from .test_catalog import copier_questions
+
+OUT = Path("/projects")
+
+
+def request(name: str = "myapp", **options):
+    return build_request(CATALOG, name, output_dir=OUT, **options)
+
+
+def test_questions_are_those_of_copier_yml_in_order() -> None:
+    assert tuple(copier_questions()) == QUESTIONS
+
+
+@pytest.mark.parametrize(
+    ("project_name", "package_name"),
+    [
+        ("myapp", "myapp"),
+        ("My Blog", "my_blog"),
+        ("my-app-2", "my_app_2"),
+        ("--Weird__Name--", "weird_name"),
+        ("Café Society", "caf_society"),
+        ("2fast", "2fast"),
+    ],
+)
+def test_package_name_is_derived_from_the_project_name(
+    project_name: str, package_name: str
+) -> None:
+    assert package_name_for(project_name) == package_name
+
+
+@pytest.mark.parametrize("name", ["", "   ", "x" * 81, "two\nlines", "tab\there"])
+def test_unusable_project_names_are_refused(name: str) -> None:
+    with pytest.raises(UsageError, match="project name"):
+        check_project_name(name)
+
+
+@pytest.mark.parametrize(
+    ("name", "message"),
+    [
+        ("2fast", "not a usable package name"),
+        ("My_App", "not a usable package name"),
+        ("", "not a usable package name"),
+        ("os", r"shadow .*\(stdlib\)"),
+        ("class", r"shadow .*\(keywords\)"),
+        ("bottle", r"shadow .*\(libraries\)"),
+        ("tests", r"shadow .*\(project\)"),
+    ],
+)
+def test_unusable_package_names_are_refused(name: str, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        check_package_name(CATALOG, name)
+
+
+def test_defaults_fill_every_question_when_nothing_is_asked() -> None:
+    made = request(framework="bottle")
+    assert made.destination == OUT / "myapp"
+    assert made.answers == {
+        "project_name": "myapp",
+        "package_name": "myapp",
+        "framework": "bottle",
+        "database": "sqlite",
+        "features": [],
+        "python_version": "3.11",
+    }
+
+
+def test_interactive_requests_leave_unanswered_questions_to_copier() -> None:
+    made = request(interactive=True)
+    assert made.answers == {"project_name": "myapp", "package_name": "myapp"}
+    assert made.framework is None
+
+
+def test_features_are_deduplicated_and_put_in_catalog_order() -> None:
+    made = request(framework="bottle", features=["ci", "auth", "ci"], data=["features=api,docker"])
+    assert made.answers["features"] == ["auth", "api", "docker", "ci"]
+
+
+@pytest.mark.parametrize(
+    ("text", "features"),
+    [
+        ("auth,api", ["auth", "api"]),
+        ("auth api", ["auth", "api"]),
+        ("[auth, 'api']", ["auth", "api"]),
+        ("", []),
+    ],
+)
+def test_features_can_be_given_as_text(text: str, features: list[str]) -> None:
+    assert parse_features(text) == features
+
+
+def test_data_answers_any_question() -> None:
+    made = request(
+        data=["description=A {{ 7*7 }} app", "project_name=My Blog", "author_email=a@b.io"]
+    )
+    assert made.answers["description"] == "A {{ 7*7 }} app"
+    assert made.answers["project_name"] == "My Blog"
+    assert made.answers["package_name"] == "my_blog"
+    assert made.destination.name == "myapp"
+
+
+@pytest.mark.parametrize(
+    ("options", "message"),
+    [
+        ({"framework": "flask"}, "unknown framework 'flask'"),
+        ({"framework": "django"}, "Django is not built yet"),
+        ({"database": "mysql"}, "unknown database 'mysql'"),
+        ({"features": ["graphql"]}, "unknown feature 'graphql'"),
+        ({"database": "none", "features": ["auth"]}, "'auth' needs a database"),
+        ({"database": "none", "data": ["features=api"]}, "'api' needs a database"),
+        ({"python": "3.9"}, r"Python 3\.11-3\.13, not 3\.9"),
+        ({"data": ["colour=blue"]}, "unknown question 'colour'"),
+        ({"data": ["framework"]}, "KEY=VALUE"),
+        ({"framework": "bottle", "data": ["framework=dash"]}, "disagree"),
+        ({"data": ["author_email=nobody"]}, "not an email address"),
+        ({"data": ["package_name=sys"]}, "shadow"),
+    ],
+)
+def test_bad_requests_are_refused_with_a_reason(options: dict, message: str) -> None:
+    with pytest.raises(UsageError, match=message):
+        request(**options)
+
+
+@pytest.mark.parametrize("name", ["../escape", "my app", ".hidden", "a/b", "-rf", ""])
+def test_directory_names_must_be_plain(name: str) -> None:
+    with pytest.raises(UsageError, match="directory name"):
+        request(name)
+
+
+def test_a_name_that_derives_a_bad_package_name_says_how_to_fix_it() -> None:
+    with pytest.raises(UsageError, match="-d package_name="):
+        request("os")
+    assert request("os", data=["package_name=os_tools"]).answers["package_name"] == "os_tools"
+
+
+def test_parse_data_keeps_everything_after_the_first_equals_sign() -> None:
+    assert parse_data(["description=a=b"]) == {"description": "a=b"}
