@@ -6,8 +6,10 @@ templates, and this module reads the same file for the command line.
 
 from __future__ import annotations
 
-import difflib
+import contextlib
 import functools
+import os
+import zlib
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -126,6 +128,8 @@ class Catalog:
 
 
 def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
+    import difflib
+
     close = difflib.get_close_matches(name, list(known), n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
     return f"unknown {kind} '{name}': {hint}choose from {', '.join(known)}"
@@ -134,15 +138,11 @@ def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
 @functools.cache
 def load(path: Path | None = None) -> Catalog:
     """Read catalog.yml (this scaffold's own unless `path` is given)."""
-    import yaml
-
     from scaffold.source import template_root
 
     path = path or template_root() / "catalog.yml"
     try:
-        with open(path, "rb") as f:
-            raw = yaml.load(f, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
-        data = raw["catalog"]["default"]
+        data = _read(path)
         return Catalog(
             frameworks={
                 name: Framework(
@@ -167,5 +167,33 @@ def load(path: Path | None = None) -> Catalog:
             },
             reserved={kind: frozenset(names) for kind, names in data["reserved"].items()},
         )
-    except (OSError, yaml.YAMLError, KeyError, TypeError, ValueError) as exc:
+    except (OSError, ValueError, KeyError, TypeError) as exc:
         raise TemplateError(f"cannot read the framework catalog {path}: {exc}") from exc
+
+
+def _read(path: Path) -> dict[str, Any]:
+    """The catalog's data, from a JSON copy kept per content checksum (YAML is the slow part)."""
+    import json
+
+    from scaffold.source import data_dir
+
+    raw = path.read_bytes()
+    cached = data_dir() / "cache" / f"catalog-{zlib.crc32(raw):08x}-{len(raw)}.json"
+    try:
+        return json.loads(cached.read_bytes())
+    except (OSError, ValueError):
+        pass
+    import yaml
+
+    try:
+        data = yaml.load(raw, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))["catalog"][
+            "default"
+        ]
+    except yaml.YAMLError as exc:
+        raise ValueError(str(exc)) from exc
+    with contextlib.suppress(OSError):
+        cached.parent.mkdir(parents=True, exist_ok=True)
+        partial = cached.with_suffix(f".{os.getpid()}.tmp")
+        partial.write_text(json.dumps(data))
+        os.replace(partial, cached)
+    return data

@@ -6,18 +6,19 @@ without copier.
 
 from __future__ import annotations
 
-import json
 import os
 import signal
 import sys
 import warnings
-from pathlib import Path
-from typing import Any, NoReturn
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import click
 
 from scaffold import __version__
 from scaffold.errors import ExitCode, ScaffoldError
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 FRAMEWORK_NAMES = "django, web2py, emmett, cherrypy, bottle, dash"
 
@@ -107,8 +108,8 @@ def cli() -> None:
 @click.option(
     "-o",
     "--output-dir",
-    type=click.Path(file_okay=False, path_type=Path),
-    default=Path(),
+    type=click.Path(file_okay=False),
+    default=".",
     show_default=True,
     help="The directory to create the project in.",
 )
@@ -122,7 +123,7 @@ def cli() -> None:
 @click.option(
     "--vcs-ref", metavar="REF", help="The template's git reference (tag, branch or commit) to use."
 )
-def new(name: str, defaults: bool, output_dir: Path, **options: Any) -> None:
+def new(name: str, defaults: bool, output_dir: str, **options: Any) -> None:
     """Create the project NAME in ./NAME (or in --output-dir).
 
     In a terminal, questions not answered by options are asked; with
@@ -168,6 +169,8 @@ def _report(project: Any) -> None:
 
 
 def _shown(path: Path) -> str:
+    from pathlib import Path
+
     try:
         relative = path.relative_to(Path.cwd())
     except ValueError:
@@ -183,6 +186,8 @@ def list_(as_json: bool) -> None:
 
     facts = catalog.load()
     if as_json:
+        import json
+
         click.echo(json.dumps(_catalog_json(facts), indent=2))
         return
     click.echo("Frameworks (the first database is the default; * marks frameworks not built yet)")

@@ -32,9 +32,13 @@ def files(root: Path) -> list[Path]:
 
 
 @pytest.mark.parametrize("combination", as_params(every_combination()))
-def test_combination_renders_a_clean_project(project, combination: Combination) -> None:
-    root = project(**combination.answers)
-    package = root / "myapp"
+def test_combination_renders_a_clean_project(
+    copie, template_copy: Path, combination: Combination
+) -> None:
+    result = copie.copy(extra_answers=combination.answers, template_dir=template_copy)
+    assert result.exit_code == 0, result.exception
+    root = result.project_dir
+    package = root / result.answers["package_name"]
     generated = files(root)
 
     for path in generated:

@@ -1,0 +1,131 @@
+"""Measure scaffold against its floor, as ratios taken in one run on one machine.
+
+    python benchmarks/run.py [--runs N]
+
+- `scaffold new` against a plain `copier copy` of the same template (same source, same answers,
+  no git init on either side): copier's import and render are the floor.
+- `scaffold --help` and `scaffold list` against `python -c "import click"`.
+
+Each pair runs alternately, N times, as fresh processes; the ratio is of the medians. The figures
+are printed as a table and written to benchmarks/results/latest.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+RESULTS = REPO / "benchmarks" / "results"
+TARGETS = {"new": 1.10, "help": 1.5, "list": 1.5}
+
+
+def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
+    started = time.perf_counter()
+    subprocess.run(
+        command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    return time.perf_counter() - started
+
+
+def compare(
+    runs: int, ours: Callable[[int], float], floor: Callable[[int], float]
+) -> tuple[float, float, float]:
+    """Median seconds of `ours` and of `floor`, alternating, after one warm-up each; and their ratio."""
+    ours(-1)
+    floor(-1)
+    mine, theirs = [], []
+    for run in range(runs):
+        mine.append(ours(run))
+        theirs.append(floor(run))
+    a, b = statistics.median(mine), statistics.median(theirs)
+    return a, b, a / b
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--runs", type=int, default=15)
+    runs = parser.parse_args().runs
+
+    work = Path(tempfile.mkdtemp(prefix="scaffold-bench-"))
+    env = {**os.environ, "SCAFFOLD_DATA_DIR": str(work / "data")}
+    env.pop("VIRTUAL_ENV", None)
+    template = work / "template"
+    template.mkdir()
+    for name in ("copier.yml", "catalog.yml"):
+        shutil.copy2(REPO / name, template / name)
+    shutil.copytree(REPO / "templates", template / "templates")
+    python = sys.executable
+    answers = ["-d", "framework=bottle", "-d", "features=[auth, api, docker, ci]"]
+
+    def scaffold_new(run: int) -> float:
+        out = work / f"scaffold-{run}"
+        return timed(
+            [python, "-m", "scaffold", "new", "myapp", "-y", "--no-git", "-o", str(out),
+             "--template", str(template), "-f", "bottle", "--feature", "auth", "--feature", "api",
+             "--feature", "docker", "--feature", "ci"],
+            work, env,
+        )  # fmt: skip
+
+    def copier_copy(run: int) -> float:
+        out = work / f"copier-{run}"
+        return timed(
+            [
+                python,
+                "-m",
+                "copier",
+                "copy",
+                "--defaults",
+                "--quiet",
+                *answers,
+                str(template),
+                str(out / "myapp"),
+            ],
+            work,
+            env,
+        )
+
+    def command(*args: str) -> Callable[[int], float]:
+        return lambda _run: timed([python, *args], work, env)
+
+    try:
+        rows = {
+            "new": ("scaffold new (bottle, all features)", compare(runs, scaffold_new, copier_copy), "copier copy"),
+            "help": ("scaffold --help", compare(runs, command("-m", "scaffold", "--help"), command("-c", "import click")), 'python -c "import click"'),
+            "list": ("scaffold list", compare(runs, command("-m", "scaffold", "list"), command("-c", "import click")), 'python -c "import click"'),
+        }  # fmt: skip
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+
+    print(f"{'measure':<38}{'scaffold':>10}{'floor':>10}{'ratio':>8}{'target':>8}  floor")
+    report = {}
+    for key, (label, (ours, floor, ratio), floor_label) in rows.items():
+        target = TARGETS[key]
+        print(
+            f"{label:<38}{ours * 1000:>8.0f}ms{floor * 1000:>8.0f}ms{ratio:>8.2f}{target:>8.2f}  {floor_label}"
+        )
+        report[key] = {
+            "label": label,
+            "scaffold_s": ours,
+            "floor_s": floor,
+            "ratio": ratio,
+            "target": target,
+            "floor": floor_label,
+        }
+    RESULTS.mkdir(exist_ok=True)
+    (RESULTS / "latest.json").write_text(
+        json.dumps({"runs": runs, "python": sys.version.split()[0], "results": report}, indent=2)
+    )
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,58 @@
+"""The README's first command works as written: install scaffold from the checkout, make a project."""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+import pytest
+import yaml
+
+from ..conftest import REPO, clean_environ
+
+pytestmark = pytest.mark.e2e
+
+
+def readme_command(marker: str) -> str:
+    return next(line for line in (REPO / "README.md").read_text().splitlines() if marker in line)
+
+
+def test_the_readme_generate_command_works_from_a_fresh_copy(tmp_path: Path) -> None:
+    # The files a fresh clone would have, with the working tree's changes.
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    checkout = tmp_path / "scaffold"
+    for relative in filter(None, listed.split("\0")):
+        source = REPO / relative
+        if source.is_file():
+            target = checkout / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+            target.chmod(source.stat().st_mode)
+    command = readme_command("pip install . && scaffold new")
+    data = tmp_path / "data"
+    done = subprocess.run(
+        ["bash", "-c", command],
+        cwd=checkout,
+        env=clean_environ(SCAFFOLD_DATA_DIR=str(data), PIP_DISABLE_PIP_VERSION_CHECK="1"),
+        stdin=subprocess.DEVNULL,
+        capture_output=True,
+        text=True,
+        timeout=900,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    project = tmp_path / "myapp"
+    assert (project / "pyproject.toml").is_file()
+    answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
+    # Installed from a wheel, scaffold renders from its template store, which copier can update from.
+    assert answers["_src_path"] == str(data / "templates")
+    assert re.fullmatch(r"v\d+\.\d+\.\d+", answers["_commit"])
+    log = subprocess.run(
+        ["git", "log", "--oneline"], cwd=project, capture_output=True, text=True, check=True
+    )
+    assert len(log.stdout.splitlines()) == 1
