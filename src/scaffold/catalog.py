@@ -11,7 +11,7 @@ import functools
 import os
 import zlib
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -50,6 +50,8 @@ class Framework:
     port: int
     make: Mapping[str, str]
     python_below: str | None = None
+    secret: str | None = None
+    pages: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def default_database(self) -> str:
@@ -155,6 +157,8 @@ def load(path: Path | None = None) -> Catalog:
                     port=int(fw["port"]),
                     make=dict(fw["make"]),
                     python_below=fw.get("python_below"),
+                    secret=fw.get("secret"),
+                    pages=dict(fw.get("pages") or {}),
                 )
                 for name, fw in data["frameworks"].items()
             },

@@ -20,11 +20,6 @@ pytestmark = pytest.mark.e2e
 
 PROJECT_NAME = "Shop Front"
 
-# Where each framework's pages live, for the live checks beyond / and /health.
-LOGIN_PATH = {"bottle": "/login"}
-API_LIST_PATH = {"bottle": "/api/notes"}
-SECRET_VARIABLE = {"bottle": "SECRET_KEY"}
-
 
 def generate(combination: Combination, output: Path, template: Path) -> Path:
     project = scaffold.create(
@@ -61,16 +56,17 @@ def check_live(server_url: str, combination: Combination, production: bool) -> N
     health = fetch(server_url + "/health")
     assert health.status == 200
     assert health.json() == {"status": "ok"}
-    if "auth" in combination.features and combination.framework in LOGIN_PATH:
-        login = fetch(server_url + LOGIN_PATH[combination.framework])
+    pages = CATALOG.framework(combination.framework).pages
+    if "auth" in combination.features:
+        login = fetch(server_url + pages["login"])
         assert login.status == 200
         cookies = [cookie.lower() for cookie in login.headers.get("set-cookie", [])]
         assert cookies, "the log-in page sets no cookie"
         for cookie in cookies:
             assert "httponly" in cookie and "samesite=lax" in cookie
             assert ("; secure" in cookie) == production
-    if "api" in combination.features and combination.framework in API_LIST_PATH:
-        listing = fetch(server_url + API_LIST_PATH[combination.framework])
+    if "api" in combination.features:
+        listing = fetch(server_url + pages["api"])
         assert listing.status == 200
         assert listing.headers["content-type"][0].startswith("application/json")
 
@@ -122,11 +118,16 @@ def test_the_newest_supported_python_runs_the_project(
 def test_production_refuses_to_start_without_its_secret(
     framework: str, template_copy: Path, tmp_path: Path, isolated_home: Path
 ) -> None:
-    root = generate(Combination(framework, "sqlite"), tmp_path, template_copy)
+    secret = CATALOG.framework(framework).secret
+    root = generate(
+        Combination(framework, CATALOG.framework(framework).default_database),
+        tmp_path,
+        template_copy,
+    )
     install(root)
     (root / ".env").unlink()
     env = clean_environ()
-    env.pop(SECRET_VARIABLE[framework], None)
+    env.pop(secret, None)
     done = subprocess.run(
         ["make", "serve", f"PORT={free_port()}"],
         cwd=root,
@@ -137,7 +138,7 @@ def test_production_refuses_to_start_without_its_secret(
         start_new_session=True,
     )
     assert done.returncode != 0
-    assert SECRET_VARIABLE[framework] in done.stdout + done.stderr
+    assert secret in done.stdout + done.stderr
 
 
 def test_new_with_install_uses_uv_and_prints_the_next_steps(
