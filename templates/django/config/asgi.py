@@ -1,0 +1,9 @@
+"""The ASGI application, for an ASGI server (uvicorn, daphne), with the production settings."""
+
+import os
+
+from django.core.asgi import get_asgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+application = get_asgi_application()

@@ -1,0 +1,9 @@
+"""The WSGI application gunicorn serves (`gunicorn config.wsgi`), with the production settings."""
+
+import os
+
+from django.core.wsgi import get_wsgi_application
+
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings.production")
+
+application = get_wsgi_application()

@@ -1,0 +1,1 @@
+"""The project's tests (pytest-django); `make test` runs them."""

@@ -1,0 +1,1 @@
+"""The notes app's migrations; `python manage.py makemigrations` adds new ones here."""

@@ -1,0 +1,10 @@
+"""The notes pages, under /notes/."""
+
+from django.urls import path
+
+from . import views
+
+app_name = "notes"
+urlpatterns = [
+    path("", views.note_list, name="list"),
+]

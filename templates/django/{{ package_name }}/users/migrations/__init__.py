@@ -1,0 +1,1 @@
+"""The users app's migrations; `python manage.py makemigrations` adds new ones here."""
