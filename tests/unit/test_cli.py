@@ -50,7 +50,7 @@ def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
     bottle = data["frameworks"]["bottle"]
     assert bottle["ready"] is True
     assert bottle["combinations"]["none"] == ["docker", "ci"]
-    assert data["frameworks"]["django"]["ready"] is False
+    assert data["frameworks"]["web2py"]["ready"] is False
     assert data["features"]["auth"]["needs_database"] is True
     assert set(data["databases"]) == {"sqlite", "postgresql", "none"}
 
