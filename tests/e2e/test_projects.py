@@ -110,6 +110,8 @@ def test_the_newest_supported_python_runs_the_project(
     )
     assert version.strip() == newest
     run(["make", "test"], root)
+    if "migrate" in CATALOG.framework(framework).make:
+        run(["make", "migrate"], root)
     with serving(root, "serve", clean_environ()) as server:
         check_live(server.url, combination, production=True)
 
