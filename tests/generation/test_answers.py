@@ -17,6 +17,8 @@ except ModuleNotFoundError:  # Python 3.10
 
 from scaffold.spec import package_name_for
 
+from ..conftest import READY
+
 ODD_NAMES = [
     'Bob\'s "Quoted" App',
     "Ünïcödé Café",
@@ -25,11 +27,14 @@ ODD_NAMES = [
 ]
 
 
+@pytest.mark.parametrize("framework", [framework.name for framework in READY])
 @pytest.mark.parametrize("name", ODD_NAMES)
-def test_odd_answers_are_kept_literally_and_stay_lint_clean(project, name: str) -> None:
+def test_odd_answers_are_kept_literally_and_stay_lint_clean(
+    project, name: str, framework: str
+) -> None:
     description = f'About {name}: it\'s "fine".'
     root = project(
-        framework="bottle",
+        framework=framework,
         project_name=name,
         package_name="odd_app",
         description=description,
