@@ -16,26 +16,9 @@ import pytest
 
 from ..conftest import REPO, clean_environ
 from ..versions import assert_merged, owner_edits, release_next_version
-from .conftest import run, uv_executable
+from .conftest import checkout_copy, run, uv_executable
 
 pytestmark = pytest.mark.e2e
-
-
-def checkout_copy(destination: Path) -> Path:
-    """The files a fresh clone would have, with the working tree's changes."""
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    for relative in filter(None, listed.split("\0")):
-        source = REPO / relative
-        if source.is_file():
-            target = destination / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-    return destination
 
 
 def current_version() -> str:

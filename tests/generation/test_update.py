@@ -52,13 +52,18 @@ def make_project(repo: Path, where: Path, *args: str) -> Path:
     return where / "myapp"
 
 
-def test_plain_copier_update_merges_and_keeps_every_edit(
-    template_repo: Path, tmp_path: Path
-) -> None:
+@pytest.fixture
+def edited(template_repo: Path, tmp_path: Path) -> tuple[Path, str]:
+    """A project made at v1.0.0 and edited by its owner, once v1.1.0 is out; and its .env."""
     project = make_project(template_repo, tmp_path)
     env_before = (project / ".env").read_text()
     owner_edits(project)
     release_next_version(template_repo)
+    return project, env_before
+
+
+def test_plain_copier_update_merges_and_keeps_every_edit(edited: tuple[Path, str]) -> None:
+    project, env_before = edited
     done = subprocess.run(
         [sys.executable, "-m", "copier", "update", "--defaults"],
         cwd=project,
@@ -71,12 +76,9 @@ def test_plain_copier_update_merges_and_keeps_every_edit(
 
 
 def test_scaffold_update_merges_keeps_every_edit_and_reports_each_file(
-    template_repo: Path, tmp_path: Path
+    edited: tuple[Path, str],
 ) -> None:
-    project = make_project(template_repo, tmp_path)
-    env_before = (project / ".env").read_text()
-    owner_edits(project)
-    release_next_version(template_repo)
+    project, env_before = edited
     result = CliRunner().invoke(cli, ["update", str(project)])
     assert result.exit_code == 0, result.output
     assert_merged(project, env_before)
@@ -89,10 +91,8 @@ def test_scaffold_update_merges_keeps_every_edit_and_reports_each_file(
     assert "Resolve the conflicts" in result.stdout
 
 
-def test_pretend_prints_the_plan_and_writes_nothing(template_repo: Path, tmp_path: Path) -> None:
-    project = make_project(template_repo, tmp_path)
-    owner_edits(project)
-    release_next_version(template_repo)
+def test_pretend_prints_the_plan_and_writes_nothing(edited: tuple[Path, str]) -> None:
+    project, _ = edited
     before = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
     result = CliRunner().invoke(cli, ["update", str(project), "--pretend"])
     assert result.exit_code == 0, result.output
