@@ -132,14 +132,17 @@ def test_update_needs_a_generated_project_in_git(tmp_path: Path, template_repo: 
     assert "not in a git repository" in result.stderr
 
 
+# The variables that hold each framework's generated secret (SECRET_KEY, DJANGO_SECRET_KEY, ...).
+SECRET_NAMES = "|".join(sorted({framework.secret for framework in READY if framework.secret}))
+SECRET = re.compile(rf"(?m)^({SECRET_NAMES})=\w+$")
+
+
 def tree(root: Path) -> dict[str, str]:
     """Every file but git's, with the secret masked."""
     files = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and ".git" not in path.relative_to(root).parts:
-            files[str(path.relative_to(root))] = re.sub(
-                r"(?m)^SECRET_KEY=\w+$", "SECRET_KEY=<secret>", path.read_text()
-            )
+            files[str(path.relative_to(root))] = SECRET.sub(r"\1=<secret>", path.read_text())
     return files
 
 
