@@ -4,6 +4,7 @@
 
 - `scaffold new` against a plain `copier copy` of the same template (same source, same answers,
   no git init on either side): copier's import and render are the floor.
+- `scaffold update` against a plain `copier update` of the same project to the same version.
 - `scaffold --help` and `scaffold list` against `python -c "import click"`.
 
 Each pair runs alternately, N times, as fresh processes; the ratio is of the medians. The figures
@@ -26,7 +27,7 @@ from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
 RESULTS = REPO / "benchmarks" / "results"
-TARGETS = {"new": 1.10, "help": 1.5, "list": 1.5}
+TARGETS = {"new": 1.10, "update": 1.10, "help": 1.5, "list": 1.5}
 
 
 def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
@@ -35,6 +36,32 @@ def timed(command: list[str], cwd: Path, env: dict[str, str]) -> float:
         command, cwd=cwd, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     return time.perf_counter() - started
+
+
+def git(cwd: Path, *args: str) -> None:
+    identity = {
+        f"GIT_{who}_{what}": value
+        for who in ("AUTHOR", "COMMITTER")
+        for what, value in (("NAME", "bench"), ("EMAIL", "bench@localhost"))
+    }
+    subprocess.run(
+        ["git", *args], cwd=cwd, check=True, capture_output=True, env={**os.environ, **identity}
+    )
+
+
+def versioned_template(template: Path, repo: Path) -> None:
+    """The template in a git repository with two versions: v1.0.0, and v1.1.0 changing a few files."""
+    shutil.copytree(template, repo)
+    git(repo, "init", "-q")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "1.0.0")
+    git(repo, "tag", "v1.0.0")
+    readme = repo / "templates" / "_shared" / "README.md.jinja"
+    readme.write_text(readme.read_text().replace("## Quick start", "## Getting started"))
+    (repo / "templates" / "bottle" / "CHANGELOG.md").write_text("# Changelog\n")
+    git(repo, "add", "-A")
+    git(repo, "commit", "-q", "-m", "1.1.0")
+    git(repo, "tag", "v1.1.0")
 
 
 def compare(
@@ -94,12 +121,36 @@ def main() -> None:
             env,
         )
 
+    repo = work / "versioned"
+    versioned_template(template, repo)
+    project = work / "project" / "myapp"
+    subprocess.run(
+        [python, "-m", "copier", "copy", "--defaults", "--quiet", "--vcs-ref", "v1.0.0", *answers, str(repo), str(project)],
+        check=True, env=env, capture_output=True,
+    )  # fmt: skip
+    for args in (["init", "-q"], ["add", "-A"], ["commit", "-q", "-m", "generated"]):
+        git(project, *args)
+
+    def updating(command: list[str]) -> Callable[[int], float]:
+        def run(_run: int) -> float:
+            git(project, "reset", "-q", "--hard")
+            git(project, "clean", "-q", "-fdx")
+            return timed(command, project, env)
+
+        return run
+
+    scaffold_update = updating([python, "-m", "scaffold", "update", "--vcs-ref", "v1.1.0"])
+    copier_update = updating(
+        [python, "-m", "copier", "update", "--defaults", "--quiet", "--vcs-ref", "v1.1.0"]
+    )
+
     def command(*args: str) -> Callable[[int], float]:
         return lambda _run: timed([python, *args], work, env)
 
     try:
         rows = {
             "new": ("scaffold new (bottle, all features)", compare(runs, scaffold_new, copier_copy), "copier copy"),
+            "update": ("scaffold update (bottle, all features)", compare(runs, scaffold_update, copier_update), "copier update"),
             "help": ("scaffold --help", compare(runs, command("-m", "scaffold", "--help"), command("-c", "import click")), 'python -c "import click"'),
             "list": ("scaffold list", compare(runs, command("-m", "scaffold", "list"), command("-c", "import click")), 'python -c "import click"'),
         }  # fmt: skip

@@ -81,9 +81,11 @@ def template_copy(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def isolated_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
-    """A private data directory for the template store, and a git identity for commits."""
-    home = tmp_path / "scaffold-data"
+def isolated_home(
+    tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Path]:
+    """A private data directory (outside the test's tmp_path), and a git identity for commits."""
+    home = tmp_path_factory.mktemp("scaffold-data")
     monkeypatch.setenv("SCAFFOLD_DATA_DIR", str(home))
     for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
         monkeypatch.setenv(variable, "Test Author")

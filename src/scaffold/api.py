@@ -7,18 +7,19 @@ into place, so a failure or an interruption never leaves a partial project behin
 from __future__ import annotations
 
 import os
-import shutil
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Mapping
-from contextlib import contextmanager, suppress
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from scaffold import __version__, catalog, installer, source, spec, vcs
-from scaffold.errors import DestinationError, DestinationExistsError, TemplateError, UsageError
+from scaffold import __version__, catalog, installer, plan, source, spec, staging, vcs
+from scaffold.errors import ScaffoldError, TemplateError, UpdateError, UsageError
 
-__all__ = ["Project", "create"]
+__all__ = ["Project", "Update", "add", "create", "remove", "update"]
+
+ANSWERS_FILE = ".copier-answers.yml"
 
 
 @dataclass
@@ -70,7 +71,7 @@ def create(
         interactive=interactive,
     )
     destination = request.destination
-    _check_destination(destination, force=force)
+    staging.check_destination(destination, force=force)
     template_source = source.resolve(template, vcs_ref)
     project = Project(destination, dict(request.answers), template_source)
 
@@ -80,12 +81,12 @@ def create(
         )
         return project
 
-    with _staging(destination, keep=force) as staging:
+    with staging.staged(destination, keep=force) as staging_dir:
         project.answers = _render(
-            template_source, staging, request.answers, interactive, quiet=quiet
+            template_source, staging_dir, request.answers, interactive, quiet=quiet
         )
         if git:
-            project.committed = _commit(staging, destination, project)
+            project.committed = _commit(staging_dir, destination, project)
     if install:
         framework_facts = catalog.load().framework(project.answers["framework"])
         installer.install(
@@ -93,86 +94,6 @@ def create(
         )
         project.installed = True
     return project
-
-
-def _check_destination(destination: Path, *, force: bool) -> None:
-    if destination.is_dir():
-        if not force and any(destination.iterdir()):
-            raise DestinationExistsError(
-                f"{destination} already exists and is not empty: choose another name, or pass --force "
-                "to write the project into it"
-            )
-    elif destination.exists() or destination.is_symlink():
-        raise DestinationError(f"{destination} already exists and is not a directory")
-
-
-@contextmanager
-def _staging(destination: Path, *, keep: bool) -> Iterator[Path]:
-    """A directory beside `destination` to render into; moved into place only on success."""
-    created = _make_parents(destination.parent)
-    try:
-        staging = Path(
-            tempfile.mkdtemp(
-                prefix=f".{destination.name}.", suffix=".scaffold", dir=destination.parent
-            )
-        )
-    except OSError as exc:
-        _remove_dirs(created)
-        raise DestinationError(
-            f"cannot write to {destination.parent}: {exc.strerror or exc}"
-        ) from exc
-    try:
-        if keep and destination.is_dir():
-            shutil.copytree(destination, staging, symlinks=True, dirs_exist_ok=True)
-        yield staging
-        _move_into_place(staging, destination)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        _remove_dirs(created)
-        raise
-
-
-def _make_parents(directory: Path) -> list[Path]:
-    """Create `directory` and its missing parents; return those created, deepest first."""
-    missing = []
-    for path in (directory, *directory.parents):
-        if path.exists():
-            break
-        missing.append(path)
-    try:
-        directory.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        _remove_dirs(missing)
-        raise DestinationError(f"cannot create {directory}: {exc.strerror or exc}") from exc
-    return missing
-
-
-def _remove_dirs(created: list[Path]) -> None:
-    for path in created:
-        with suppress(OSError):
-            path.rmdir()
-
-
-def _move_into_place(staging: Path, destination: Path) -> None:
-    os.chmod(staging, 0o777 & ~_umask())
-    if not destination.exists():
-        os.rename(staging, destination)
-        return
-    # --force: swap the old directory out and the merged one in, then drop the old one.
-    backup = staging.with_name(staging.name + ".old")
-    os.rename(destination, backup)
-    try:
-        os.rename(staging, destination)
-    except BaseException:
-        os.rename(backup, destination)
-        raise
-    shutil.rmtree(backup, ignore_errors=True)
-
-
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
 
 
 def _render(
@@ -184,12 +105,10 @@ def _render(
     pretend: bool = False,
     quiet: bool = True,
 ) -> dict[str, Any]:
-    """Run copier; return the answers it recorded. Copier's failures become scaffold's errors."""
+    """Run copier's copy; return the answers it recorded."""
     import copier
-    from copier.errors import CopierAnswersInterrupt, CopierError, InteractiveSessionError
-    from jinja2 import TemplateError as JinjaError
 
-    try:
+    with _copier_errors(f"cannot render the template from {template_source}", TemplateError):
         worker = copier.run_copy(
             template_source.location,
             destination,
@@ -201,6 +120,17 @@ def _render(
             quiet=quiet and not pretend,
             unsafe=False,
         )
+    return {key: value for key, value in worker.answers.combined.items() if key in spec.QUESTIONS}
+
+
+@contextmanager
+def _copier_errors(context: str, error: type[ScaffoldError]) -> Iterator[None]:
+    """Turn copier's failures into scaffold's errors: bad answers into UsageError, the rest into `error`."""
+    from copier.errors import CopierAnswersInterrupt, CopierError, InteractiveSessionError
+    from jinja2 import TemplateError as JinjaError
+
+    try:
+        yield
     except CopierAnswersInterrupt as exc:
         raise KeyboardInterrupt from exc
     except InteractiveSessionError as exc:
@@ -210,10 +140,7 @@ def _render(
     except (ValueError, TypeError) as exc:
         raise UsageError(_one_line(exc)) from exc
     except (CopierError, JinjaError, OSError, RuntimeError) as exc:
-        raise TemplateError(
-            f"cannot render the template from {template_source}: {_one_line(exc)}"
-        ) from exc
-    return {key: value for key, value in worker.answers.combined.items() if key in spec.QUESTIONS}
+        raise error(f"{context}: {_one_line(exc)}") from exc
 
 
 def _one_line(exc: BaseException) -> str:
@@ -221,12 +148,12 @@ def _one_line(exc: BaseException) -> str:
     return text.removeprefix("Validation error for question ") or type(exc).__name__
 
 
-def _commit(staging: Path, destination: Path, project: Project) -> bool:
+def _commit(rendered: Path, destination: Path, project: Project) -> bool:
     """Make the new project a git repository with one commit, unless it should not be one."""
     if not vcs.available():
         project.notes.append("git was not found, so the project is not a git repository yet")
         return False
-    if (staging / ".git").exists():
+    if (rendered / ".git").exists():
         project.notes.append(
             "the destination was already a git repository: the changes are left uncommitted"
         )
@@ -237,9 +164,158 @@ def _commit(staging: Path, destination: Path, project: Project) -> bool:
         )
         return False
     vcs.init_and_commit(
-        staging,
+        rendered,
         f"Create {project.answers.get('project_name', destination.name)} with scaffold {__version__}",
         name=project.answers.get("author_name", ""),
         email=project.answers.get("author_email", ""),
     )
     return True
+
+
+@dataclass
+class Update:
+    """What an update did to a project (with `pretend`, what it would do)."""
+
+    path: Path
+    source: source.TemplateSource
+    old_ref: str
+    new_ref: str
+    plan: plan.Plan
+    pretend: bool = False
+
+
+def update(
+    path: str | os.PathLike[str] = ".",
+    *,
+    vcs_ref: str | None = None,
+    data: Iterable[str] = (),
+    pretend: bool = False,
+    quiet: bool = True,
+) -> Update:
+    """Bring the project at `path` up to this scaffold's template, keeping its owner's edits.
+
+    `data` (`KEY=VALUE`) changes answers on the way. Clean merges are applied; where the owner and
+    the template changed the same lines, the file gets inline conflict markers. With `pretend`, the
+    update runs on a scratch clone of the project and only its plan is returned.
+    """
+    project = Path(path).absolute()
+    answers = read_answers(project)
+    changes = spec.answer_changes(catalog.load(), answers, data)
+    _check_repository(project)
+    template_source = source.for_update(str(answers["_src_path"]), str(answers["_commit"]), vcs_ref)
+    if pretend:
+        with _scratch_clone(project) as copy:
+            _run_update(copy, template_source, changes, quiet)
+            new_ref = str(read_answers(copy)["_commit"])
+            return Update(
+                project, template_source, str(answers["_commit"]), new_ref, plan.read(copy), True
+            )
+    _run_update(project, template_source, changes, quiet)
+    new_ref = str(read_answers(project)["_commit"])
+    return Update(project, template_source, str(answers["_commit"]), new_ref, plan.read(project))
+
+
+def add(feature: str, path: str | os.PathLike[str] = ".", *, pretend: bool = False) -> Update:
+    """Give the project at `path` a feature, at its current template version."""
+    return _change_feature(feature, path, adding=True, pretend=pretend)
+
+
+def remove(feature: str, path: str | os.PathLike[str] = ".", *, pretend: bool = False) -> Update:
+    """Take a feature away from the project at `path`, at its current template version."""
+    return _change_feature(feature, path, adding=False, pretend=pretend)
+
+
+def _change_feature(
+    feature: str, path: str | os.PathLike[str], *, adding: bool, pretend: bool
+) -> Update:
+    project = Path(path).absolute()
+    answers = read_answers(project)
+    facts = catalog.load()
+    facts.feature(feature)
+    current = list(answers.get("features") or [])
+    if adding and feature in current:
+        raise UsageError(f"{project.name} already has the feature '{feature}'")
+    if not adding and feature not in current:
+        has = ", ".join(current) or "none"
+        raise UsageError(f"{project.name} does not have the feature '{feature}' (it has: {has})")
+    wanted = {*current, feature} if adding else set(current) - {feature}
+    features = [name for name in facts.features if name in wanted]
+    # The template version stays as it is: the change is the feature and nothing else.
+    return update(
+        project,
+        vcs_ref=str(answers["_commit"]),
+        data=[f"features={','.join(features)}"],
+        pretend=pretend,
+    )
+
+
+def read_answers(project: Path) -> dict[str, Any]:
+    """The answers a project was generated with, with `_src_path` and `_commit`."""
+    import yaml
+
+    if not project.is_dir():
+        raise UsageError(f"{project} is not a directory")
+    answers_file = project / ANSWERS_FILE
+    try:
+        answers = yaml.safe_load(answers_file.read_text())
+    except FileNotFoundError:
+        raise UpdateError(
+            f"{project} has no {ANSWERS_FILE}: it was not generated by scaffold or copier"
+        ) from None
+    except (OSError, yaml.YAMLError) as exc:
+        raise UpdateError(f"cannot read {answers_file}: {_one_line(exc)}") from exc
+    missing = [
+        key
+        for key in ("_src_path", "_commit", "framework")
+        if not isinstance(answers, dict) or key not in answers
+    ]
+    if missing:
+        raise UpdateError(
+            f"{answers_file} lacks {', '.join(missing)}, so the project cannot be updated"
+        )
+    return answers
+
+
+def _check_repository(project: Path) -> None:
+    if not vcs.available():
+        raise UpdateError("git is needed to update a project, and it was not found")
+    if not vcs.inside_work_tree(project):
+        raise UpdateError(
+            f"{project} is not in a git repository: updates merge into committed work "
+            "(git init && git add -A && git commit -m 'Initial commit')"
+        )
+    if vcs.is_dirty(project):
+        raise UpdateError(
+            f"{project} has uncommitted changes: commit or stash them first, so the update can be "
+            "reviewed and undone"
+        )
+
+
+@contextmanager
+def _scratch_clone(project: Path) -> Iterator[Path]:
+    """A throwaway clone of the repository holding `project`; yields the project inside it."""
+    top = Path(vcs.git("rev-parse", "--show-toplevel", cwd=project).strip())
+    inside = project.resolve().relative_to(top.resolve())
+    with tempfile.TemporaryDirectory(prefix="scaffold-pretend-") as scratch:
+        clone = Path(scratch) / "repository"
+        vcs.git("clone", "-q", str(top), str(clone), cwd=Path(scratch))
+        yield clone / inside
+
+
+def _run_update(
+    project: Path, template_source: source.TemplateSource, changes: Mapping[str, Any], quiet: bool
+) -> None:
+    import copier
+
+    with _copier_errors(f"cannot update from {template_source}", UpdateError):
+        copier.run_update(
+            project,
+            data=dict(changes),
+            defaults=True,
+            overwrite=True,
+            skip_answered=True,
+            conflict="inline",
+            vcs_ref=template_source.ref,
+            quiet=quiet,
+            unsafe=False,
+        )

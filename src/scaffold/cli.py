@@ -241,6 +241,85 @@ def _catalog_json(facts: Any) -> dict[str, Any]:
     }
 
 
+@cli.command()
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--pretend", is_flag=True, help="Print the per-file plan; write nothing.")
+@click.option(
+    "--vcs-ref",
+    metavar="REF",
+    help="The template version (git tag, branch or commit) to update to.",
+)
+@click.option(
+    "-d", "--data", multiple=True, metavar="KEY=VALUE", help="Change an answer on the way."
+)
+def update(path: str, pretend: bool, vcs_ref: str | None, data: tuple[str, ...]) -> None:
+    """Update the project at PATH (default: here) to this scaffold's template.
+
+    Your edits are kept: clean merges are applied, and where you and the
+    template changed the same lines the file gets inline conflict markers.
+    The project must be a git repository with nothing uncommitted.
+    """
+    from scaffold import api
+
+    _report_update(
+        api.update(path, vcs_ref=vcs_ref, data=data, pretend=pretend), "Updated", "Would update"
+    )
+
+
+@cli.command()
+@click.argument("feature")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--pretend", is_flag=True, help="Print the per-file plan; write nothing.")
+def add(feature: str, path: str, pretend: bool) -> None:
+    """Add FEATURE (auth, api, docker, ci) to the project at PATH."""
+    from scaffold import api
+
+    _report_update(
+        api.add(feature, path, pretend=pretend), f"Added {feature} to", f"Would add {feature} to"
+    )
+
+
+@cli.command()
+@click.argument("feature")
+@click.argument("path", default=".", type=click.Path(file_okay=False))
+@click.option("--pretend", is_flag=True, help="Print the per-file plan; write nothing.")
+def remove(feature: str, path: str, pretend: bool) -> None:
+    """Remove FEATURE from the project at PATH."""
+    from scaffold import api
+
+    _report_update(
+        api.remove(feature, path, pretend=pretend),
+        f"Removed {feature} from",
+        f"Would remove {feature} from",
+    )
+
+
+def _report_update(result: Any, done: str, planned: str) -> None:
+    name = _shown(result.path)
+    versions = (
+        f"template {result.old_ref}"
+        if result.old_ref == result.new_ref
+        else f"template {result.old_ref} to {result.new_ref}"
+    )
+    if not result.plan:
+        click.echo(f"Nothing to change in {name}: it is up to date ({versions}).")
+        return
+    click.echo(
+        f"{planned if result.pretend else done} {name} ({versions}): {result.plan.summary()}."
+    )
+    for line in result.plan.lines():
+        click.echo(line)
+    if result.pretend:
+        click.echo("Nothing was written (--pretend).")
+    elif result.plan.conflicting:
+        click.echo(
+            "Resolve the conflicts (between <<<<<<< and >>>>>>> markers), review with `git diff`, "
+            "then commit."
+        )
+    else:
+        click.echo("Review with `git diff`, then commit.")
+
+
 def main() -> NoReturn:
     """Console entry point: SIGTERM stops a run as cleanly as Ctrl-C does."""
     if hasattr(signal, "SIGTERM"):

@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from scaffold import __version__
-from scaffold.errors import TemplateError
+from scaffold.errors import TemplateError, UpdateError
 
 # The files that make up the template, relative to its root (the repository or the packaged copy).
 TEMPLATE_FILES = ("copier.yml", "catalog.yml", "templates")
@@ -57,7 +57,47 @@ def resolve(template: str | None = None, vcs_ref: str | None = None) -> Template
 
     store = TemplateStore.default()
     tag = store.ensure(__version__, root)
-    return TemplateSource(str(store.path), vcs_ref or tag)
+    return TemplateSource(store.location, vcs_ref or tag)
+
+
+def for_update(recorded: str, old_ref: str, vcs_ref: str | None = None) -> TemplateSource:
+    """The source to update a project from, given the `_src_path` and `_commit` it recorded.
+
+    A project made from this checkout updates to the checkout's HEAD; one made from the template
+    store updates to this scaffold's version, after making sure the store holds both that version
+    and the project's own (rebuilding it if needed). Any other source is copier's business: its
+    latest tag, unless `vcs_ref` says otherwise.
+    """
+    from scaffold.store import TemplateStore, version_tag
+
+    root = template_root()
+    if is_checkout(root) and os.path.normpath(Path(recorded).expanduser()) == str(root):
+        if not _has_commit(root, old_ref):
+            raise UpdateError(
+                f"this project was rendered from uncommitted template changes in {root} (its "
+                f"commit {old_ref} exists nowhere): there is no base to merge an update from"
+            )
+        return TemplateSource(recorded, vcs_ref or "HEAD")
+    store = TemplateStore.default()
+    if store.is_at(recorded):
+        tag = store.ensure(__version__, root)
+        if old_ref.startswith("v"):
+            store.rebuild(old_ref.removeprefix("v"))
+        wanted = vcs_ref or tag
+        if wanted.startswith("v") and wanted != version_tag(__version__):
+            store.rebuild(wanted.removeprefix("v"))
+        return TemplateSource(recorded, wanted)
+    if not is_remote(recorded) and not Path(recorded).expanduser().exists():
+        raise UpdateError(
+            f"the template this project was made from ({recorded}, in .copier-answers.yml) does "
+            "not exist on this machine"
+        )
+    return TemplateSource(recorded, vcs_ref)
+
+
+def is_remote(location: str) -> bool:
+    """Whether a template location is a URL or a copier shortcut rather than a local path."""
+    return "://" in location or location.startswith(("gh:", "gl:", "git@", "git+"))
 
 
 def data_dir() -> Path:
@@ -72,3 +112,13 @@ def data_dir() -> Path:
     else:
         base = Path(os.environ.get("XDG_DATA_HOME") or home / ".local" / "share")
     return base / "scaffold"
+
+
+def _has_commit(repository: Path, ref: str) -> bool:
+    from scaffold import vcs
+
+    try:
+        vcs.git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", cwd=repository)
+    except vcs.GitError:
+        return False
+    return True

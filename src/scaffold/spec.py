@@ -199,3 +199,44 @@ def build_request(
         if key in given:
             answers[key] = given[key]
     return ProjectRequest(destination=output_dir / name, answers=answers, framework=chosen)
+
+
+def answer_changes(
+    catalog: Catalog, answers: Mapping[str, Any], data: Iterable[str]
+) -> dict[str, Any]:
+    """Validate `-d KEY=VALUE` changes to an existing project's answers; return them for copier.
+
+    The framework cannot change: a project is written in its framework's idiom through and through.
+    """
+    given: dict[str, Any] = parse_data(data)
+    framework_name = str(answers["framework"])
+    if "framework" in given and given["framework"] != framework_name:
+        raise UsageError(
+            f"a project cannot change its framework (this one is {framework_name}): "
+            "create a new project with `scaffold new` instead"
+        )
+    given.pop("framework", None)
+    if "features" in given:
+        wanted = parse_features(given["features"])
+        for feature in wanted:
+            catalog.feature(feature)
+        given["features"] = [feature for feature in catalog.features if feature in wanted]
+    merged = {**answers, **given}
+    if "project_name" in given:
+        check_project_name(given["project_name"])
+    if "package_name" in given:
+        check_package_name(catalog, given["package_name"])
+    check_email(str(merged.get("author_email") or ""))
+    framework = catalog.framework(framework_name)
+    if "python_version" in given and given["python_version"] not in framework.python:
+        raise UsageError(
+            f"{framework.label} projects support Python {framework.python_range}, "
+            f"not {given['python_version']}"
+        )
+    catalog.database(str(merged.get("database")))
+    problems = catalog.problems(
+        framework, str(merged["database"]), tuple(merged.get("features") or ())
+    )
+    if problems:
+        raise UsageError(problems[0])
+    return given

@@ -8,13 +8,17 @@ as one commit tagged `v<version>`, and the projects it makes name this repositor
 from __future__ import annotations
 
 import contextlib
+import os
 import shutil
+import subprocess
 import sys
+import tempfile
+import zipfile
 from collections.abc import Iterator
 from pathlib import Path
 
 from scaffold import vcs
-from scaffold.errors import TemplateError
+from scaffold.errors import TemplateError, UpdateError
 from scaffold.source import TEMPLATE_FILES, data_dir
 
 
@@ -33,6 +37,22 @@ class TemplateStore:
     def default(cls) -> TemplateStore:
         """The store in the user's data directory."""
         return cls(data_dir() / "templates")
+
+    @property
+    def location(self) -> str:
+        """The store as projects record it (`~/...` when under the home directory).
+
+        Recorded that way, the same answers file finds the store of whoever updates the project,
+        on any machine.
+        """
+        try:
+            return "~/" + self.path.relative_to(Path.home()).as_posix()
+        except ValueError:
+            return str(self.path)
+
+    def is_at(self, location: str) -> bool:
+        """Whether `location` (as recorded in an answers file) names this store."""
+        return os.path.normpath(Path(location).expanduser()) == os.path.normpath(self.path)
 
     def has(self, version: str) -> bool:
         """Whether the store holds `version`."""
@@ -58,6 +78,20 @@ class TemplateStore:
                 if not self.has(version):
                     self._add(version, files)
         return version_tag(version)
+
+    def rebuild(self, version: str) -> None:
+        """Recreate a version missing from the store from its wheel, fetched with pip.
+
+        A project made on another machine, or before this store existed, names a version this
+        store may never have seen; its wheel carries the template.
+        """
+        if self.has(version):
+            return
+        with tempfile.TemporaryDirectory(prefix="scaffold-rebuild-") as scratch:
+            wheel = _download_wheel(version, Path(scratch))
+            template = Path(scratch) / "template"
+            _extract_template(wheel, template)
+            self.ensure(version, template)
 
     def _add(self, version: str, files: Path) -> None:
         if not (self.path / ".git").is_dir():
@@ -93,6 +127,51 @@ class TemplateStore:
 
                 fcntl.flock(lock, fcntl.LOCK_EX)
             yield
+
+
+def _download_wheel(version: str, into: Path) -> Path:
+    """The scaffold wheel of `version`, fetched with pip (which honours its index settings)."""
+    why = (
+        f"the template of scaffold {version}, which made this project, is not in the local "
+        "template store and could not be downloaded"
+    )
+    command = [
+        sys.executable, "-m", "pip", "download", "--quiet", "--disable-pip-version-check",
+        "--no-deps", "--only-binary=:all:", "--dest", str(into), f"scaffold=={version}",
+    ]  # fmt: skip
+    try:
+        done = subprocess.run(command, capture_output=True, text=True, timeout=300, check=False)
+    except (OSError, subprocess.TimeoutExpired) as exc:
+        raise UpdateError(f"{why} ({exc})") from exc
+    if done.returncode != 0:
+        lines = (done.stderr or done.stdout).strip().splitlines()
+        detail = lines[-1].removeprefix("ERROR: ") if lines else f"pip exited {done.returncode}"
+        raise UpdateError(
+            f"{why} (pip: {detail}). Make scaffold=={version} downloadable here (a network "
+            "connection, or its wheel in a directory named by PIP_FIND_LINKS), then run the "
+            "update again"
+        )
+    wheels = sorted(into.glob("scaffold-*.whl"))
+    if not wheels:
+        raise UpdateError(f"{why} (pip downloaded no scaffold wheel)")
+    return wheels[0]
+
+
+def _extract_template(wheel: Path, into: Path) -> None:
+    """Unpack the template (scaffold/template/) that a scaffold wheel carries."""
+    prefix = "scaffold/template/"
+    with zipfile.ZipFile(wheel) as archive:
+        members = [
+            name
+            for name in archive.namelist()
+            if name.startswith(prefix) and not name.endswith("/")
+        ]
+        if f"{prefix}copier.yml" not in members:
+            raise UpdateError(f"{wheel.name} is not a scaffold wheel with a template")
+        for name in members:
+            target = into / name.removeprefix(prefix)
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(archive.read(name))
 
 
 def _remove(path: Path) -> None:

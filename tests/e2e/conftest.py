@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import clean_environ
+from ..conftest import REPO, clean_environ
 
 SERVER_START_TIMEOUT = 60
 
@@ -299,3 +299,20 @@ def postgres() -> Iterator[PostgreSQL]:
         cluster.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def checkout_copy(destination: Path) -> Path:
+    """The files a fresh clone would have, with the working tree's changes."""
+    listed = subprocess.run(
+        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
+        cwd=REPO,
+        capture_output=True,
+        check=True,
+    ).stdout.decode()
+    for relative in filter(None, listed.split("\0")):
+        source = REPO / relative
+        if source.is_file():
+            target = destination / relative
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_bytes(source.read_bytes())
+    return destination

@@ -10,6 +10,7 @@ import pytest
 import yaml
 
 from ..conftest import REPO, clean_environ
+from .conftest import checkout_copy
 
 pytestmark = pytest.mark.e2e
 
@@ -19,21 +20,7 @@ def readme_command(marker: str) -> str:
 
 
 def test_the_readme_generate_command_works_from_a_fresh_copy(tmp_path: Path) -> None:
-    # The files a fresh clone would have, with the working tree's changes.
-    listed = subprocess.run(
-        ["git", "ls-files", "-co", "--exclude-standard", "-z"],
-        cwd=REPO,
-        capture_output=True,
-        check=True,
-    ).stdout.decode()
-    checkout = tmp_path / "scaffold"
-    for relative in filter(None, listed.split("\0")):
-        source = REPO / relative
-        if source.is_file():
-            target = checkout / relative
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(source.read_bytes())
-            target.chmod(source.stat().st_mode)
+    checkout = checkout_copy(tmp_path / "scaffold")
     command = readme_command("pip install . && scaffold new")
     data = tmp_path / "data"
     done = subprocess.run(

@@ -1,9 +1,10 @@
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from scaffold import source
-from scaffold.errors import TemplateError
+from scaffold.errors import TemplateError, UpdateError
 
 from ..conftest import REPO
 
@@ -32,3 +33,30 @@ def test_a_missing_template_is_reported(monkeypatch: pytest.MonkeyPatch, tmp_pat
     monkeypatch.setattr(source, "CHECKOUT_ROOT", tmp_path / "nothing")
     with pytest.raises(TemplateError, match="reinstall scaffold"):
         source.template_root()
+
+
+def test_a_project_of_this_checkout_updates_to_its_head() -> None:
+    head = subprocess.run(
+        ["git", "rev-parse", "HEAD"], cwd=REPO, capture_output=True, text=True, check=True
+    )
+    resolved = source.for_update(str(REPO), head.stdout.strip())
+    assert (resolved.location, resolved.ref) == (str(REPO), "HEAD")
+
+
+def test_a_project_rendered_from_uncommitted_changes_cannot_be_updated() -> None:
+    with pytest.raises(UpdateError, match="uncommitted template changes"):
+        source.for_update(str(REPO), "0123abc")
+
+
+def test_other_sources_are_left_to_copier(tmp_path: Path) -> None:
+    assert source.for_update("gh:someone/template", "v1.0.0") == source.TemplateSource(
+        "gh:someone/template", None
+    )
+    assert source.for_update(str(tmp_path), "v1.0.0", "v2") == source.TemplateSource(
+        str(tmp_path), "v2"
+    )
+
+
+def test_a_missing_local_source_is_reported(tmp_path: Path) -> None:
+    with pytest.raises(UpdateError, match="does not exist on this machine"):
+        source.for_update(str(tmp_path / "gone"), "v1.0.0")

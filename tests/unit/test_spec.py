@@ -5,6 +5,7 @@ import pytest
 from scaffold.errors import UsageError
 from scaffold.spec import (
     QUESTIONS,
+    answer_changes,
     build_request,
     check_package_name,
     check_project_name,
@@ -150,3 +151,40 @@ def test_a_name_that_derives_a_bad_package_name_says_how_to_fix_it() -> None:
 
 def test_parse_data_keeps_everything_after_the_first_equals_sign() -> None:
     assert parse_data(["description=a=b"]) == {"description": "a=b"}
+
+
+ANSWERS = {
+    "_src_path": "~/.local/share/scaffold/templates",
+    "_commit": "v0.1.0",
+    "project_name": "myapp",
+    "package_name": "myapp",
+    "framework": "bottle",
+    "database": "sqlite",
+    "features": ["api"],
+    "python_version": "3.11",
+}
+
+
+def test_answer_changes_pass_valid_changes_through_normalised() -> None:
+    changes = answer_changes(CATALOG, ANSWERS, ["features=ci,auth,api", "database=postgresql"])
+    assert changes == {"features": ["auth", "api", "ci"], "database": "postgresql"}
+    assert answer_changes(CATALOG, ANSWERS, ["framework=bottle"]) == {}
+
+
+@pytest.mark.parametrize(
+    ("data", "message"),
+    [
+        (["framework=django"], "cannot change its framework"),
+        (["database=none"], "'api' needs a database"),
+        (["database=oracle"], "unknown database 'oracle'"),
+        (["features=auth,graphql"], "unknown feature 'graphql'"),
+        (["python_version=3.8"], "support Python"),
+        (["package_name=json"], "shadow"),
+        (["colour=red"], "unknown question"),
+    ],
+)
+def test_answer_changes_refuse_what_a_new_project_would_refuse(
+    data: list[str], message: str
+) -> None:
+    with pytest.raises(UsageError, match=message):
+        answer_changes(CATALOG, ANSWERS, data)

@@ -33,3 +33,15 @@ def test_the_store_never_rewrites_a_version_it_has(tmp_path: Path) -> None:
     store.ensure("1.0.0", make_template(tmp_path / "one", "first"))
     store.ensure("1.0.0", make_template(tmp_path / "other", "changed"))
     assert show(store.path, "v1.0.0:templates/bottle/README.md") == "first"
+
+
+def test_the_store_is_recorded_relative_to_home_when_it_lives_there(
+    monkeypatch, tmp_path: Path
+) -> None:
+    monkeypatch.setenv("HOME", str(tmp_path))
+    store = TemplateStore(tmp_path / ".local" / "share" / "scaffold" / "templates")
+    assert store.location == "~/.local/share/scaffold/templates"
+    assert store.is_at("~/.local/share/scaffold/templates")
+    elsewhere = TemplateStore(Path("/srv/scaffold/templates"))
+    assert elsewhere.location == "/srv/scaffold/templates"
+    assert not elsewhere.is_at("~/.local/share/scaffold/templates")

@@ -1,0 +1,205 @@
+"""Updating projects made by an installed scaffold (a wheel, no git checkout anywhere).
+
+Two wheels are built here from copies of this repository: version X as it is, and X+1 with a
+template change. X makes projects; X+1 is installed over it and updates them.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from ..conftest import REPO, clean_environ
+from ..versions import assert_merged, owner_edits, release_next_version
+from .conftest import checkout_copy, run, uv_executable
+
+pytestmark = pytest.mark.e2e
+
+
+def current_version() -> str:
+    text = (REPO / "src" / "scaffold" / "__init__.py").read_text()
+    return re.search(r'__version__ = "([^"]+)"', text).group(1)
+
+
+def next_version(version: str) -> str:
+    parts = version.split(".")
+    return ".".join([*parts[:-1], str(int(parts[-1]) + 1)])
+
+
+def build_wheel(checkout: Path, into: Path) -> Path:
+    into.mkdir(exist_ok=True)
+    before = set(into.glob("*.whl"))
+    run(
+        [
+            sys.executable,
+            "-m",
+            "pip",
+            "wheel",
+            "--quiet",
+            "--no-deps",
+            "--wheel-dir",
+            str(into),
+            ".",
+        ],
+        checkout,
+    )
+    [wheel] = set(into.glob("*.whl")) - before
+    return wheel
+
+
+@pytest.fixture(scope="module")
+def wheels(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
+    """The wheel directory, wheel X and wheel X+1."""
+    root = tmp_path_factory.mktemp("wheels")
+    directory = root / "dist"
+    old = build_wheel(checkout_copy(root / "x"), directory)
+    newer = checkout_copy(root / "x1")
+    init = newer / "src" / "scaffold" / "__init__.py"
+    version = current_version()
+    init.write_text(init.read_text().replace(f'"{version}"', f'"{next_version(version)}"'))
+    release_next_version(newer, tag=None)
+    new = build_wheel(newer, directory)
+    return directory, old, new
+
+
+class Machine:
+    """A home directory with its own scaffold data, and a virtual environment to install into."""
+
+    def __init__(self, root: Path, venv: Path) -> None:
+        self.home = root
+        self.home.mkdir(parents=True, exist_ok=True)
+        self.venv = venv
+
+    def env(self, **extra: str) -> dict[str, str]:
+        environ = clean_environ(
+            HOME=str(self.home),
+            PATH=f"{self.venv / 'bin'}{os.pathsep}{os.environ['PATH']}",
+            GIT_AUTHOR_NAME="Owner",
+            GIT_AUTHOR_EMAIL="owner@example.com",
+            GIT_COMMITTER_NAME="Owner",
+            GIT_COMMITTER_EMAIL="owner@example.com",
+            **extra,
+        )
+        environ.pop("SCAFFOLD_DATA_DIR", None)
+        environ.pop("XDG_DATA_HOME", None)
+        return environ
+
+    def scaffold(self, *args: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run(
+            [str(self.venv / "bin" / "scaffold"), *args],
+            cwd=cwd,
+            env=self.env(**extra),
+            capture_output=True,
+            text=True,
+            timeout=600,
+        )
+
+
+@pytest.fixture
+def venv(tmp_path: Path) -> Path:
+    """A virtual environment with pip (scaffold rebuilds old template versions with it)."""
+    run([sys.executable, "-m", "venv", str(tmp_path / "venv")], tmp_path)
+    return tmp_path / "venv"
+
+
+def install_wheel(venv: Path, wheel: Path) -> None:
+    uv = uv_executable()
+    assert uv, "the test dependencies include uv"
+    run(
+        [
+            uv,
+            "pip",
+            "install",
+            "--quiet",
+            "--python",
+            str(venv / "bin" / "python"),
+            "--reinstall-package",
+            "scaffold",
+            str(wheel),
+        ],
+        venv.parent,
+    )
+
+
+def new_project(machine: Machine, where: Path) -> Path:
+    where.mkdir(parents=True, exist_ok=True)
+    done = machine.scaffold("new", "myapp", "-f", "bottle", "-y", cwd=where)
+    assert done.returncode == 0, done.stderr
+    project = where / "myapp"
+    text = (project / ".copier-answers.yml").read_text()
+    assert "_src_path: ~/.local/share/scaffold/templates" in text
+    assert f"_commit: v{current_version()}" in text
+    return project
+
+
+def test_an_upgraded_scaffold_updates_projects_of_the_old_one(
+    wheels: tuple[Path, Path, Path], tmp_path: Path, venv: Path
+) -> None:
+    _, old_wheel, new_wheel = wheels
+    machine = Machine(tmp_path / "home", venv)
+    install_wheel(venv, old_wheel)
+    first = new_project(machine, tmp_path / "first")
+    second = new_project(machine, tmp_path / "second")
+    envs = {}
+    for project in (first, second):
+        envs[project] = (project / ".env").read_text()
+        owner_edits(project)
+
+    install_wheel(venv, new_wheel)
+    done = machine.scaffold("update", cwd=first)
+    assert done.returncode == 0, done.stderr
+    assert "  conflict  README.md" in done.stdout
+    assert_merged(first, envs[first], version=f"v{next_version(current_version())}")
+
+    # Plain copier, on the same machine, finds the new version in the template store.
+    copier = subprocess.run(
+        [str(venv / "bin" / "copier"), "update", "--defaults"],
+        cwd=second,
+        env=machine.env(),
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert copier.returncode == 0, copier.stderr
+    assert_merged(second, envs[second], version=f"v{next_version(current_version())}")
+
+
+def test_a_project_from_another_machine_gets_its_old_template_rebuilt(
+    wheels: tuple[Path, Path, Path], tmp_path: Path, venv: Path
+) -> None:
+    wheel_dir, old_wheel, new_wheel = wheels
+    elsewhere = Machine(tmp_path / "their-home", venv)
+    install_wheel(venv, old_wheel)
+    project = new_project(elsewhere, tmp_path / "work")
+    env_before = (project / ".env").read_text()
+    owner_edits(project)
+
+    # Here: a newer scaffold, and a template store that has never seen version X.
+    here = Machine(tmp_path / "my-home", venv)
+    install_wheel(venv, new_wheel)
+    cannot = here.scaffold(
+        "update", cwd=project, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(tmp_path / "empty")
+    )
+    assert cannot.returncode == 1
+    [line] = cannot.stderr.splitlines()
+    assert f"the template of scaffold {current_version()}" in line
+    assert "could not be downloaded" in line and "PIP_FIND_LINKS" in line
+    assert not (project / "CHANGELOG.md").exists()
+    status = subprocess.run(
+        ["git", "status", "--porcelain"], cwd=project, capture_output=True, text=True
+    )
+    assert status.stdout == ""
+
+    done = here.scaffold("update", cwd=project, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheel_dir))
+    assert done.returncode == 0, done.stderr
+    assert_merged(project, env_before, version=f"v{next_version(current_version())}")
+    store = here.home / ".local" / "share" / "scaffold" / "templates"
+    tags = subprocess.run(
+        ["git", "tag"], cwd=store, capture_output=True, text=True, check=True
+    ).stdout.split()
+    assert tags == [f"v{current_version()}", f"v{next_version(current_version())}"]

@@ -1,0 +1,192 @@
+"""Projects stay alive: `copier update`, `scaffold update`, `scaffold add` and `scaffold remove`.
+
+The template versions are built here, in temporary git repositories: version 1.0.0 is the
+template as it is, version 1.1.0 changes some files the project's owner also edits.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from click.testing import CliRunner
+
+from scaffold.cli import cli
+
+from ..conftest import CATALOG, READY, clean_environ
+from ..versions import assert_merged, commit_all, git, owner_edits, release_next_version
+
+
+@pytest.fixture
+def template_repo(template_copy: Path, tmp_path: Path, isolated_home: Path) -> Path:
+    """The template in a git repository, tagged v1.0.0."""
+    repo = tmp_path / "template"
+    shutil.copytree(template_copy, repo)
+    git(repo, "init", "-q")
+    commit_all(repo, "Template 1.0.0")
+    git(repo, "tag", "v1.0.0")
+    return repo
+
+
+def make_project(repo: Path, where: Path, *args: str) -> Path:
+    result = CliRunner().invoke(
+        cli,
+        [
+            "new",
+            "myapp",
+            "-y",
+            "-o",
+            str(where),
+            "--template",
+            str(repo),
+            "--vcs-ref",
+            "v1.0.0",
+            *args,
+        ],
+    )
+    assert result.exit_code == 0, result.output
+    return where / "myapp"
+
+
+@pytest.fixture
+def edited(template_repo: Path, tmp_path: Path) -> tuple[Path, str]:
+    """A project made at v1.0.0 and edited by its owner, once v1.1.0 is out; and its .env."""
+    project = make_project(template_repo, tmp_path)
+    env_before = (project / ".env").read_text()
+    owner_edits(project)
+    release_next_version(template_repo)
+    return project, env_before
+
+
+def test_plain_copier_update_merges_and_keeps_every_edit(edited: tuple[Path, str]) -> None:
+    project, env_before = edited
+    done = subprocess.run(
+        [sys.executable, "-m", "copier", "update", "--defaults"],
+        cwd=project,
+        capture_output=True,
+        text=True,
+        env=clean_environ(),
+    )
+    assert done.returncode == 0, done.stderr
+    assert_merged(project, env_before)
+
+
+def test_scaffold_update_merges_keeps_every_edit_and_reports_each_file(
+    edited: tuple[Path, str],
+) -> None:
+    project, env_before = edited
+    result = CliRunner().invoke(cli, ["update", str(project)])
+    assert result.exit_code == 0, result.output
+    assert_merged(project, env_before)
+    lines = result.stdout.splitlines()
+    assert "Updated" in lines[0] and "v1.0.0 to v1.1.0" in lines[0]
+    assert "  conflict  README.md" in lines
+    assert "  added     CHANGELOG.md" in lines
+    assert "  changed   Makefile" in lines
+    assert "  changed   myapp/routes.py" in lines
+    assert "Resolve the conflicts" in result.stdout
+
+
+def test_pretend_prints_the_plan_and_writes_nothing(edited: tuple[Path, str]) -> None:
+    project, _ = edited
+    before = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
+    result = CliRunner().invoke(cli, ["update", str(project), "--pretend"])
+    assert result.exit_code == 0, result.output
+    assert result.stdout.startswith("Would update")
+    assert "  conflict  README.md" in result.stdout
+    assert "  added     CHANGELOG.md" in result.stdout
+    assert "Nothing was written (--pretend)." in result.stdout
+    assert {path: path.read_bytes() for path in project.rglob("*") if path.is_file()} == before
+
+
+def test_update_refuses_uncommitted_changes(template_repo: Path, tmp_path: Path) -> None:
+    project = make_project(template_repo, tmp_path)
+    release_next_version(template_repo)
+    (project / "README.md").write_text("half-done work\n")
+    result = CliRunner().invoke(cli, ["update", str(project)])
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert "uncommitted changes" in line
+    assert (project / "README.md").read_text() == "half-done work\n"
+
+
+def test_update_refuses_to_change_the_framework(template_repo: Path, tmp_path: Path) -> None:
+    project = make_project(template_repo, tmp_path)
+    result = CliRunner().invoke(cli, ["update", str(project), "-d", "framework=django"])
+    assert result.exit_code == 2
+    [line] = result.stderr.splitlines()
+    assert "cannot change its framework" in line
+
+
+def test_update_needs_a_generated_project_in_git(tmp_path: Path, template_repo: Path) -> None:
+    result = CliRunner().invoke(cli, ["update", str(tmp_path)])
+    assert result.exit_code == 1
+    assert "no .copier-answers.yml" in result.stderr
+    project = make_project(template_repo, tmp_path, "--no-git")
+    result = CliRunner().invoke(cli, ["update", str(project)])
+    assert result.exit_code == 1
+    assert "not in a git repository" in result.stderr
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Every file but git's, with the secret masked."""
+    files = {}
+    for path in sorted(root.rglob("*")):
+        if path.is_file() and ".git" not in path.relative_to(root).parts:
+            files[str(path.relative_to(root))] = re.sub(
+                r"(?m)^SECRET_KEY=\w+$", "SECRET_KEY=<secret>", path.read_text()
+            )
+    return files
+
+
+def feature_cases() -> list[object]:
+    cases = []
+    for framework in READY:
+        database = framework.default_database
+        for feature in CATALOG.combinations(framework)[database]:
+            cases.append(
+                pytest.param(framework.name, database, feature, id=f"{framework.name}-{feature}")
+            )
+    return cases
+
+
+@pytest.mark.parametrize(("framework", "database", "feature"), feature_cases())
+def test_adding_a_feature_equals_choosing_it_and_removing_it_undoes_it(
+    template_repo: Path, tmp_path: Path, framework: str, database: str, feature: str
+) -> None:
+    options = ["-f", framework, "--database", database]
+    without = make_project(template_repo, tmp_path / "without", *options)
+    with_feature = make_project(template_repo, tmp_path / "with", *options, "--feature", feature)
+    changed = make_project(template_repo, tmp_path / "changed", *options)
+    env_before = (changed / ".env").read_text()
+
+    added = CliRunner().invoke(cli, ["add", feature, str(changed)])
+    assert added.exit_code == 0, added.output
+    assert added.stdout.startswith(f"Added {feature} to")
+    assert tree(changed) == tree(with_feature)
+    assert (changed / ".env").read_text() == env_before
+
+    commit_all(changed, f"Add {feature}")
+    removed = CliRunner().invoke(cli, ["remove", feature, str(changed)])
+    assert removed.exit_code == 0, removed.output
+    assert tree(changed) == tree(without)
+    assert (changed / ".env").read_text() == env_before
+
+
+def test_adding_what_cannot_be_added_is_refused(template_repo: Path, tmp_path: Path) -> None:
+    project = make_project(template_repo, tmp_path, "--database", "none", "--feature", "docker")
+    for args, message in [
+        (["add", "auth"], "needs a database"),
+        (["add", "docker"], "already has the feature 'docker'"),
+        (["remove", "ci"], "does not have the feature 'ci'"),
+        (["add", "graphql"], "unknown feature 'graphql'"),
+    ]:
+        result = CliRunner().invoke(cli, [*args, str(project)])
+        assert result.exit_code == 2, result.output
+        [line] = result.stderr.splitlines()
+        assert message in line
+    assert git(project, "status", "--porcelain") == ""
