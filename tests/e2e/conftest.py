@@ -17,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -104,23 +105,31 @@ class Response:
         return json.loads(self.body)
 
 
-def fetch(url: str, timeout: float = 10) -> Response:
-    """GET `url` without following redirects."""
+def fetch(
+    url: str,
+    timeout: float = 10,
+    *,
+    form: dict[str, str] | None = None,
+    headers: dict[str, str] | None = None,
+) -> Response:
+    """GET `url` (or POST `form`, URL-encoded) with `headers`, without following redirects."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
+    data = urllib.parse.urlencode(form).encode() if form is not None else None
+    request = urllib.request.Request(url, data=data, headers=headers or {})
     try:
-        with opener.open(url, timeout=timeout) as answer:
+        with opener.open(request, timeout=timeout) as answer:
             status, raw_headers, body = answer.status, answer.headers, answer.read()
     except urllib.error.HTTPError as error:
         status, raw_headers, body = error.code, error.headers, error.read()
-    headers: dict[str, list[str]] = {}
+    received: dict[str, list[str]] = {}
     for name, value in raw_headers.items():
-        headers.setdefault(name.lower(), []).append(value)
-    return Response(status, headers, body.decode(errors="replace"))
+        received.setdefault(name.lower(), []).append(value)
+    return Response(status, received, body.decode(errors="replace"))
 
 
 class Server:
