@@ -90,6 +90,7 @@ def test_the_dev_server_stops_with_its_process_group(
         ]
         assert len(members) > 2, "make, emmett's reloader and the server it runs"
         os.killpg(pgid, signal.SIGTERM)
+        server.process.wait(timeout=20)  # make, the group's leader, once its children are gone
         deadline = time.monotonic() + 20
         while group_alive(pgid) and time.monotonic() < deadline:
             time.sleep(0.2)
