@@ -26,6 +26,16 @@ EMMETT = CATALOG.framework("emmett")
 ALL_FEATURES = CATALOG.combinations(EMMETT)["sqlite"]
 
 
+def group_members(pgid: int) -> list[int]:
+    """The processes of the process group `pgid` (read from /proc)."""
+    members = []
+    for pid in map(int, filter(str.isdigit, os.listdir("/proc"))):
+        with contextlib.suppress(OSError):
+            if os.getpgid(pid) == pgid:
+                members.append(pid)
+    return members
+
+
 def group_alive(pgid: int) -> bool:
     """Whether any process of the process group `pgid` is still running."""
     try:
@@ -83,12 +93,7 @@ def test_the_dev_server_stops_with_its_process_group(
         assert style.status == 200
         assert style.headers["content-type"][0].startswith("text/css")
         pgid = server.process.pid
-        members = [
-            pid
-            for pid in map(int, filter(str.isdigit, os.listdir("/proc")))
-            if _pgid(pid) == pgid
-        ]
-        assert len(members) > 2, "make, emmett's reloader and the server it runs"
+        assert len(group_members(pgid)) > 2, "make, emmett's reloader and the server it runs"
         os.killpg(pgid, signal.SIGTERM)
         server.process.wait(timeout=20)  # make, the group's leader, once its children are gone
         deadline = time.monotonic() + 20
@@ -97,12 +102,6 @@ def test_the_dev_server_stops_with_its_process_group(
         assert not group_alive(pgid), server.output()
     finally:
         server.stop()
-
-
-def _pgid(pid: int) -> int | None:
-    with contextlib.suppress(OSError):
-        return os.getpgid(pid)
-    return None
 
 
 def test_python_3_12_runs_the_project(
