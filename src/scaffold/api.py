@@ -210,7 +210,13 @@ def update(
             return Update(
                 project, template_source, str(answers["_commit"]), new_ref, plan.read(copy), True
             )
-    _run_update(project, template_source, changes, quiet)
+    try:
+        _run_update(project, template_source, changes, quiet)
+    except BaseException:
+        # The tree was clean before: put it back exactly as it was, ignored files (.env) aside.
+        vcs.git("reset", "-q", "--hard", "HEAD", cwd=project)
+        vcs.git("clean", "-q", "-fd", "--", ".", cwd=project)
+        raise
     new_ref = str(read_answers(project)["_commit"])
     return Update(project, template_source, str(answers["_commit"]), new_ref, plan.read(project))
 

@@ -103,6 +103,35 @@ def test_pretend_prints_the_plan_and_writes_nothing(edited: tuple[Path, str]) ->
     assert {path: path.read_bytes() for path in project.rglob("*") if path.is_file()} == before
 
 
+def test_an_interrupted_update_leaves_the_project_as_it_was(
+    edited: tuple[Path, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import copier
+
+    project, _ = edited
+    before = {
+        path: path.read_bytes()
+        for path in project.rglob("*")
+        if ".git" not in path.parts and path.is_file()
+    }
+
+    def interrupted(dst_path, **_options):
+        (Path(dst_path) / "README.md").write_text("half-updated\n")
+        (Path(dst_path) / "NEW.md").write_text("new\n")
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(copier, "run_update", interrupted)
+    result = CliRunner().invoke(cli, ["update", str(project)])
+    assert result.exit_code == 130
+    after = {
+        path: path.read_bytes()
+        for path in project.rglob("*")
+        if ".git" not in path.parts and path.is_file()
+    }
+    assert after == before
+    assert git(project, "status", "--porcelain") == ""
+
+
 def test_update_refuses_uncommitted_changes(template_repo: Path, tmp_path: Path) -> None:
     project = make_project(template_repo, tmp_path)
     release_next_version(template_repo)
