@@ -190,17 +190,22 @@ def list_(as_json: bool) -> None:
 
         click.echo(json.dumps(_catalog_json(facts), indent=2))
         return
-    click.echo("Frameworks (the first database is the default; * marks frameworks not built yet)")
-    width = max(len(name) for name in facts.frameworks) + 2
+    click.echo("Frameworks (* marks frameworks not built yet; the first database is the default)")
+    width = max(len(name) for name in facts.frameworks) + 3
+    row = "  {:<" + str(width) + "}{:<12}{:<12}{}"
+    click.echo(row.format("NAME", "PYTHON", "DATABASE", "FEATURES WITH THAT DATABASE"))
     for framework in facts.frameworks.values():
-        status = "" if framework.ready else "*"
+        name = framework.name + ("" if framework.ready else "*")
         for index, (database, features) in enumerate(facts.combinations(framework).items()):
-            head = (
-                f"{framework.name + status:<{width}}Python {framework.python_range:<11}"
-                if index == 0
-                else ""
+            first = index == 0
+            click.echo(
+                row.format(
+                    name if first else "",
+                    framework.python_range if first else "",
+                    database,
+                    " ".join(features) or "-",
+                )
             )
-            click.echo(f"  {head:<{width + 18}}{database:<12}{' '.join(features) or '-'}")
     click.echo("\nDatabases")
     for database in facts.databases.values():
         click.echo(f"  {database.name:<12}{database.label}: {database.help}")
