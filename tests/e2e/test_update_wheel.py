@@ -90,8 +90,14 @@ class Machine:
         return environ
 
     def scaffold(self, *args: str, cwd: Path, **extra: str) -> subprocess.CompletedProcess[str]:
+        return self.run("scaffold", *args, cwd=cwd, **extra)
+
+    def run(
+        self, tool: str, *args: str, cwd: Path, **extra: str
+    ) -> subprocess.CompletedProcess[str]:
+        """Run a tool installed in the virtual environment, in this machine's environment."""
         return subprocess.run(
-            [str(self.venv / "bin" / "scaffold"), *args],
+            [str(self.venv / "bin" / tool), *args],
             cwd=cwd,
             env=self.env(**extra),
             capture_output=True,
@@ -157,14 +163,7 @@ def test_an_upgraded_scaffold_updates_projects_of_the_old_one(
     assert_merged(first, envs[first], version=f"v{next_version(current_version())}")
 
     # Plain copier, on the same machine, finds the new version in the template store.
-    copier = subprocess.run(
-        [str(venv / "bin" / "copier"), "update", "--defaults"],
-        cwd=second,
-        env=machine.env(),
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
+    copier = machine.run("copier", "update", "--defaults", cwd=second)
     assert copier.returncode == 0, copier.stderr
     assert_merged(second, envs[second], version=f"v{next_version(current_version())}")
 
