@@ -25,6 +25,11 @@ from pathlib import Path
 
 import pytest
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 from ..conftest import REPO, clean_environ
 
 SERVER_START_TIMEOUT = 60
@@ -72,17 +77,25 @@ def run(
     return done.stdout
 
 
+def extras_for_tests(project: Path) -> str:
+    """The extras its tests need: dev, and browser where the project has a browser test."""
+    metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
+    extras = metadata.get("optional-dependencies", {})
+    return ",".join(name for name in ("dev", "browser") if name in extras)
+
+
 def install(project: Path, python: str = sys.executable, tool: str = "uv") -> None:
-    """Create project/.venv with `python` and install the project with its dev extra."""
+    """Create project/.venv with `python` and install the project with the extras of its tests."""
     venv_python = str(project / ".venv" / "bin" / "python")
+    target = f".[{extras_for_tests(project)}]"
     if tool == "uv":
         uv = uv_executable()
         assert uv, "uv is not installed"
         run([uv, "venv", "--quiet", "--python", python, ".venv"], project)
-        run([uv, "pip", "install", "--quiet", "--python", venv_python, "-e", ".[dev]"], project)
+        run([uv, "pip", "install", "--quiet", "--python", venv_python, "-e", target], project)
     else:
         run([python, "-m", "venv", ".venv"], project)
-        run([venv_python, "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project)
+        run([venv_python, "-m", "pip", "install", "--quiet", "-e", target], project)
 
 
 def free_port() -> int:

@@ -1,0 +1,198 @@
+"""What a Dash project promises beyond every framework's checks, on its live servers.
+
+`make serve` is gunicorn on the Flask server under the Dash app: Dash's dev tools off, HTTPS known
+from a trusted proxy's headers, callbacks that change data refused without a CSRF token or a
+log-in. `make dev` is Dash's debug server: dev tools on, no call to plotly's version server, and a
+reload when the code changes.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import re
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from ..conftest import CATALOG, Combination, clean_environ
+from .conftest import Response, Server, fetch, install, serving
+from .test_projects import PROJECT_NAME, generate
+
+pytestmark = pytest.mark.e2e
+
+ALL_FEATURES = CATALOG.combinations(CATALOG.framework("dash"))["sqlite"]
+EMAIL = "grace@example.com"
+PASSWORD = "a long enough password"
+TRACEBACK = "Traceback (most recent call last)"
+ADD_NOTE = {
+    "output": "..note-message.children...note-list.children...note-title.value...note-body.value..",
+    "outputs": [
+        {"id": "note-message", "property": "children"},
+        {"id": "note-list", "property": "children"},
+        {"id": "note-title", "property": "value"},
+        {"id": "note-body", "property": "value"},
+    ],
+    "inputs": [{"id": "note-add", "property": "n_clicks", "value": 1}],
+    "state": [
+        {"id": "note-title", "property": "value", "value": "From the live server"},
+        {"id": "note-body", "property": "value", "value": ""},
+    ],
+    "changedPropIds": ["note-add.n_clicks"],
+}
+
+
+@pytest.fixture(scope="module")
+def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One installed Dash project with SQLite and every feature, shared by these tests."""
+    root = tmp_path_factory.mktemp("dash")
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
+        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            patch.setenv(variable, "Test Author")
+        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+            patch.setenv(variable, "test@example.com")
+        path = generate(Combination("dash", "sqlite", ALL_FEATURES), root, template_copy)
+    install(path)
+    yield path
+
+
+def cookies_of(response: Response) -> dict[str, str]:
+    """The cookies a response sets, by name."""
+    found = {}
+    for header in response.headers.get("set-cookie", []):
+        name, _, rest = header.partition("=")
+        found[name] = rest.split(";", 1)[0]
+    return found
+
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    """A Cookie request header sending `cookies`."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
+
+
+def post_json(url: str, body: object, headers: dict[str, str]) -> Response:
+    """POST `body` as JSON, the way Dash's renderer posts a callback."""
+    request = urllib.request.Request(
+        url,
+        data=json.dumps(body).encode(),
+        headers={"Content-Type": "application/json", **headers},
+        method="POST",
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=10) as answer:
+            status, raw_headers, text = answer.status, answer.headers, answer.read()
+    except urllib.error.HTTPError as error:
+        status, raw_headers, text = error.code, error.headers, error.read()
+    received: dict[str, list[str]] = {}
+    for name, value in raw_headers.items():
+        received.setdefault(name.lower(), []).append(value)
+    return Response(status, received, text.decode())
+
+
+def dash_config(page: Response) -> dict[str, object]:
+    """The configuration Dash gives its renderer in a page's HTML."""
+    match = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page.body)
+    assert match, page.body
+    return json.loads(match.group(1))
+
+
+def sign_up(url: str) -> dict[str, str]:
+    """Sign up through the live server's form; the cookies of the logged-in client."""
+    page = fetch(url + "/signup")
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.body)
+    assert token, page.body
+    form = {"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD, "confirm": PASSWORD}
+    done = fetch(url + "/signup", form=form, headers=cookie_header(cookies_of(page)))
+    assert done.status == 302, done.body
+    return cookies_of(done)
+
+
+def test_production_runs_without_dashs_debugging_aids(project: Path) -> None:
+    with serving(project, "serve", clean_environ()) as server:
+        home = fetch(server.url + "/")
+        config = dash_config(home)
+        assert config["ui"] is False
+        assert config["props_check"] is False
+        assert "hot_reload" not in config
+        # gunicorn names itself, without a version; neither Flask nor Dash is named.
+        assert home.headers["server"] == ["gunicorn"]
+        missing = fetch(server.url + "/no-such-page")
+        assert missing.status == 404
+        assert html.escape(PROJECT_NAME) in missing.body
+        refused = fetch(server.url + "/api/notes", form={"title": "not JSON"})
+        assert refused.status == 401
+        assert json.loads(refused.body) == {"error": "log in to create notes"}
+        health = fetch(server.url + "/health", headers={"Host": "example.com"})
+        assert health.status == 200
+        assert "set-cookie" not in health.headers
+
+
+def test_a_request_forwarded_as_https_by_a_trusted_proxy_is_https(project: Path) -> None:
+    forwarded = {"X-Forwarded-Proto": "https"}
+    with serving(project, "serve", clean_environ()) as server:
+        page = fetch(server.url + "/", headers=forwarded)
+        # Flask's request.url, which Dash puts in the page's meta tags.
+        assert f'content="https://127.0.0.1:{server.port}/"' in page.body
+        for header in page.headers["set-cookie"]:
+            assert "; secure" in header.lower()
+    # From an address that is not a trusted proxy, the header is ignored.
+    with serving(project, "serve", clean_environ(FORWARDED_ALLOW_IPS="192.0.2.1")) as server:
+        page = fetch(server.url + "/", headers=forwarded)
+        assert f'content="http://127.0.0.1:{server.port}/"' in page.body
+
+
+def test_callbacks_that_change_data_need_the_csrf_token_and_a_log_in(project: Path) -> None:
+    with serving(project, "serve", clean_environ()) as server:
+        endpoint = server.url + "/_dash-update-component"
+        visitor = cookies_of(fetch(server.url + "/notes"))
+        token = {"X-CSRFToken": visitor["_csrf_token"]}
+        assert post_json(endpoint, ADD_NOTE, cookie_header(visitor)).status == 403
+        anonymous = post_json(endpoint, ADD_NOTE, {**cookie_header(visitor), **token})
+        assert anonymous.status == 401
+        assert TRACEBACK not in anonymous.body
+        user = sign_up(server.url)
+        user |= cookies_of(fetch(server.url + "/notes", headers=cookie_header(user)))
+        token = {"X-CSRFToken": user["_csrf_token"]}
+        added = post_json(endpoint, ADD_NOTE, {**cookie_header(user), **token})
+        assert added.status == 200, added.body
+        assert "Note added." in added.body
+        listed = json.loads(fetch(server.url + "/api/notes").body)
+        assert [note["title"] for note in listed["items"]] == ["From the live server"]
+
+
+def test_the_development_server_is_dash_in_debug_mode(project: Path) -> None:
+    package = project / "shop_front"
+    original = (package / "__init__.py").read_text()
+    try:
+        with serving(project, "dev", clean_environ()) as server:
+            home = fetch(server.url + "/")
+            config = dash_config(home)
+            assert config["ui"] is True
+            assert config["disable_version_check"] is True
+            assert "hot_reload" in config
+            assert "server" not in home.headers
+            edited = original.replace("A web application.", "Edited while it runs.")
+            assert edited != original
+            time.sleep(1.5)  # a modification time the reloader can tell from the first one
+            (package / "__init__.py").write_text(edited)
+            wait_for_page(server, "Edited while it runs.")
+    finally:
+        (package / "__init__.py").write_text(original)
+
+
+def wait_for_page(server: Server, text: str, timeout: float = 60) -> None:
+    """Wait until the home page's HTML holds `text`; fail with the server's log if it never does."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            if text in fetch(server.url + "/", timeout=2).body:
+                return
+        except OSError:
+            pass  # the server is restarting
+        time.sleep(0.5)
+    pytest.fail(f"the home page never showed {text!r}:\n{server.output()}")
