@@ -61,7 +61,7 @@ def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
         (["new", "my app", "-y"], "not a usable project directory name"),
         (["new", "os", "-y"], "would shadow"),
         (["new", "myapp", "-f", "flask", "-y"], "unknown framework 'flask'"),
-        (["new", "myapp", "-f", "dash", "-y"], "Dash is not built yet"),
+        (["new", "myapp", "-f", "web2py", "-y"], "web2py is not built yet"),
         (["new", "myapp", "--feature", "graphql", "-y"], "unknown feature 'graphql'"),
         (["new", "myapp", "--database", "none", "--feature", "auth", "-y"], "needs a database"),
         (["new", "myapp", "--python", "3.8", "-y"], "support Python"),
