@@ -123,17 +123,25 @@ def fetch(
     timeout: float = 10,
     *,
     form: dict[str, str] | None = None,
+    json_body: object = None,
     headers: dict[str, str] | None = None,
 ) -> Response:
-    """GET `url` (or POST `form`, URL-encoded) with `headers`, without following redirects."""
+    """GET `url` (or POST `form`, URL-encoded, or `json_body`) with `headers`, without following
+    redirects."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
-    data = urllib.parse.urlencode(form).encode() if form is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers or {})
+    headers = dict(headers or {})
+    data = None
+    if form is not None:
+        data = urllib.parse.urlencode(form).encode()
+    elif json_body is not None:
+        data = json.dumps(json_body).encode()
+        headers.setdefault("Content-Type", "application/json")
+    request = urllib.request.Request(url, data=data, headers=headers)
     try:
         with opener.open(request, timeout=timeout) as answer:
             status, raw_headers, body = answer.status, answer.headers, answer.read()
@@ -193,6 +201,20 @@ class Server:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(self.process.pid, signal.SIGKILL)
         self._log_file.close()
+
+
+def cookies_of(response_headers: dict[str, list[str]]) -> dict[str, str]:
+    """The cookies a response sets, by name."""
+    found = {}
+    for header in response_headers.get("set-cookie", []):
+        name, _, rest = header.partition("=")
+        found[name] = rest.split(";", 1)[0]
+    return found
+
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    """A Cookie request header sending `cookies`."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
 
 
 @contextlib.contextmanager

@@ -10,14 +10,13 @@ from __future__ import annotations
 import html
 import re
 import time
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ..conftest import Combination, clean_environ
-from .conftest import Server, fetch, install, serving
-from .test_projects import PROJECT_NAME, generate
+from .conftest import Server, cookie_header, cookies_of, fetch, serving
+from .test_projects import PROJECT_NAME, generate_and_install
 
 pytestmark = pytest.mark.e2e
 
@@ -27,32 +26,12 @@ TRACEBACK = "Traceback (most recent call last)"
 
 
 @pytest.fixture(scope="module")
-def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One installed CherryPy project with SQLite, accounts and the API, shared by these tests."""
     root = tmp_path_factory.mktemp("cherrypy")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            patch.setenv(variable, "Test Author")
-        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            patch.setenv(variable, "test@example.com")
-        path = generate(Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy)
-    install(path)
-    yield path
-
-
-def cookies_of(response_headers: dict[str, list[str]]) -> dict[str, str]:
-    """The cookies a response sets, by name."""
-    found = {}
-    for header in response_headers.get("set-cookie", []):
-        name, _, rest = header.partition("=")
-        found[name] = rest.split(";", 1)[0]
-    return found
-
-
-def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
-    """A Cookie request header sending `cookies`."""
-    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
+    return generate_and_install(
+        Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy
+    )
 
 
 def sign_up(url: str) -> dict[str, str]:

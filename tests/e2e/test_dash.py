@@ -12,16 +12,13 @@ import html
 import json
 import re
 import time
-import urllib.error
-import urllib.request
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
 from ..conftest import CATALOG, Combination, clean_environ
-from .conftest import Response, Server, fetch, install, serving
-from .test_projects import PROJECT_NAME, generate
+from .conftest import Response, Server, cookie_header, cookies_of, fetch, serving
+from .test_projects import PROJECT_NAME, generate_and_install
 
 pytestmark = pytest.mark.e2e
 
@@ -47,56 +44,17 @@ ADD_NOTE = {
 
 
 @pytest.fixture(scope="module")
-def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One installed Dash project with SQLite and every feature, shared by these tests."""
     root = tmp_path_factory.mktemp("dash")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            patch.setenv(variable, "Test Author")
-        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            patch.setenv(variable, "test@example.com")
-        path = generate(Combination("dash", "sqlite", ALL_FEATURES), root, template_copy)
-    install(path)
-    yield path
-
-
-def cookies_of(response: Response) -> dict[str, str]:
-    """The cookies a response sets, by name."""
-    found = {}
-    for header in response.headers.get("set-cookie", []):
-        name, _, rest = header.partition("=")
-        found[name] = rest.split(";", 1)[0]
-    return found
-
-
-def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
-    """A Cookie request header sending `cookies`."""
-    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
-
-
-def post_json(url: str, body: object, headers: dict[str, str]) -> Response:
-    """POST `body` as JSON, the way Dash's renderer posts a callback."""
-    request = urllib.request.Request(
-        url,
-        data=json.dumps(body).encode(),
-        headers={"Content-Type": "application/json", **headers},
-        method="POST",
-    )
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            status, raw_headers, text = answer.status, answer.headers, answer.read()
-    except urllib.error.HTTPError as error:
-        status, raw_headers, text = error.code, error.headers, error.read()
-    received: dict[str, list[str]] = {}
-    for name, value in raw_headers.items():
-        received.setdefault(name.lower(), []).append(value)
-    return Response(status, received, text.decode())
+    return generate_and_install(Combination("dash", "sqlite", ALL_FEATURES), root, template_copy)
 
 
 def dash_config(page: Response) -> dict[str, object]:
     """The configuration Dash gives its renderer in a page's HTML."""
-    match = re.search(r'<script id="_dash-config" type="application/json">(.*?)</script>', page.body)
+    match = re.search(
+        r'<script id="_dash-config" type="application/json">(.*?)</script>', page.body
+    )
     assert match, page.body
     return json.loads(match.group(1))
 
@@ -107,9 +65,9 @@ def sign_up(url: str) -> dict[str, str]:
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page.body)
     assert token, page.body
     form = {"csrf_token": token.group(1), "email": EMAIL, "password": PASSWORD, "confirm": PASSWORD}
-    done = fetch(url + "/signup", form=form, headers=cookie_header(cookies_of(page)))
+    done = fetch(url + "/signup", form=form, headers=cookie_header(cookies_of(page.headers)))
     assert done.status == 302, done.body
-    return cookies_of(done)
+    return cookies_of(done.headers)
 
 
 def test_production_runs_without_dashs_debugging_aids(project: Path) -> None:
@@ -149,16 +107,17 @@ def test_a_request_forwarded_as_https_by_a_trusted_proxy_is_https(project: Path)
 def test_callbacks_that_change_data_need_the_csrf_token_and_a_log_in(project: Path) -> None:
     with serving(project, "serve", clean_environ()) as server:
         endpoint = server.url + "/_dash-update-component"
-        visitor = cookies_of(fetch(server.url + "/notes"))
+        visitor = cookies_of(fetch(server.url + "/notes").headers)
         token = {"X-CSRFToken": visitor["_csrf_token"]}
-        assert post_json(endpoint, ADD_NOTE, cookie_header(visitor)).status == 403
-        anonymous = post_json(endpoint, ADD_NOTE, {**cookie_header(visitor), **token})
+        no_token = fetch(endpoint, json_body=ADD_NOTE, headers=cookie_header(visitor))
+        assert no_token.status == 403
+        anonymous = fetch(endpoint, json_body=ADD_NOTE, headers=cookie_header(visitor) | token)
         assert anonymous.status == 401
         assert TRACEBACK not in anonymous.body
         user = sign_up(server.url)
-        user |= cookies_of(fetch(server.url + "/notes", headers=cookie_header(user)))
+        user |= cookies_of(fetch(server.url + "/notes", headers=cookie_header(user)).headers)
         token = {"X-CSRFToken": user["_csrf_token"]}
-        added = post_json(endpoint, ADD_NOTE, {**cookie_header(user), **token})
+        added = fetch(endpoint, json_body=ADD_NOTE, headers=cookie_header(user) | token)
         assert added.status == 200, added.body
         assert "Note added." in added.body
         listed = json.loads(fetch(server.url + "/api/notes").body)

@@ -34,6 +34,20 @@ def generate(combination: Combination, output: Path, template: Path) -> Path:
     return project.path
 
 
+def generate_and_install(combination: Combination, root: Path, template: Path) -> Path:
+    """A project generated under `root` (with its own data directory and a git identity) and
+    installed: what a module-scoped fixture shares between a framework's own tests."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
+        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            patch.setenv(variable, "Test Author")
+        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+            patch.setenv(variable, "test@example.com")
+        path = generate(combination, root, template)
+    install(path)
+    return path
+
+
 def database_environment(
     combination: Combination, request: pytest.FixtureRequest
 ) -> dict[str, str]:
