@@ -17,7 +17,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import CATALOG, Combination, clean_environ
-from .conftest import Response, Server, cookie_header, cookies_of, fetch, serving
+from .conftest import Response, Server, cookie_header, cookies_of, fetch, run, serving
 from .test_projects import PROJECT_NAME, generate_and_install
 
 pytestmark = pytest.mark.e2e
@@ -142,6 +142,44 @@ def test_the_development_server_is_dash_in_debug_mode(project: Path) -> None:
             wait_for_page(server, "Edited while it runs.")
     finally:
         (package / "__init__.py").write_text(original)
+
+
+# Run with the project's Python, whose browser extra brings Selenium: open each path in headless
+# Chromium, then print every host the pages asked for and every console error, as JSON.
+BROWSE = """
+import json, sys, time
+from selenium import webdriver
+
+options = webdriver.ChromeOptions()
+for argument in ("--headless=new", "--no-sandbox", "--disable-dev-shm-usage"):
+    options.add_argument(argument)
+options.set_capability("goog:loggingPrefs", {"browser": "ALL", "performance": "ALL"})
+driver = webdriver.Chrome(options=options)
+hosts, errors = set(), []
+try:
+    for path in sys.argv[2:]:
+        driver.get(sys.argv[1] + path)
+        time.sleep(3)
+        errors += [e["message"] for e in driver.get_log("browser") if e["level"] == "SEVERE"]
+        for entry in driver.get_log("performance"):
+            message = json.loads(entry["message"])["message"]
+            if message["method"] == "Network.requestWillBeSent":
+                hosts.add(message["params"]["request"]["url"].split("/")[2])
+finally:
+    driver.quit()
+print(json.dumps({"hosts": sorted(hosts), "errors": errors}))
+"""
+
+
+def test_pages_in_debug_mode_ask_no_other_host(project: Path, tmp_path: Path) -> None:
+    script = tmp_path / "browse.py"
+    script.write_text(BROWSE)
+    with serving(project, "dev", clean_environ()) as server:
+        found = json.loads(
+            run([".venv/bin/python", str(script), server.url, "/", "/notes", "/login"], project)
+        )
+    assert found["hosts"] == [f"127.0.0.1:{server.port}"]
+    assert found["errors"] == []
 
 
 def wait_for_page(server: Server, text: str, timeout: float = 60) -> None:
