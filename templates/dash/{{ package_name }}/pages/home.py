@@ -26,7 +26,7 @@ MEASURES = {
 UNITS = {
     "lifeExp": "{:.1f} years",
     "pop": "{:,.0f} people",
-    "gdpPercap": "${:,.0f} (2005 prices)",
+    "gdpPercap": "US${:,.0f} (inflation-adjusted)",
 }
 
 
