@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
+from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -10,6 +12,8 @@ class ExitCode(IntEnum):
 
     OK = 0
     FAILURE = 1
+    # `scaffold update --check`: the project is behind its template.
+    BEHIND = 1
     USAGE = 2
     INTERRUPTED = 130
 
@@ -46,3 +50,18 @@ class InstallError(ScaffoldError):
 
 class UpdateError(ScaffoldError):
     """An existing project cannot be updated as asked."""
+
+
+class Interrupted(ScaffoldError):
+    """Ctrl-C or SIGTERM stopped the run; the text says what was left behind."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+def shown(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when it lies inside it."""
+    try:
+        relative = path.relative_to(Path.cwd())
+    except ValueError:
+        return str(path)
+    return os.fspath(relative) if relative.parts else "."
