@@ -110,3 +110,22 @@ def test_problems_explain_each_unsupported_choice() -> None:
 def test_unknown_names_suggest_the_closest(lookup, name: str, hint: str) -> None:
     with pytest.raises(UsageError, match=hint):
         lookup(CATALOG, name)
+
+
+def test_the_default_framework_is_ready_and_copier_defaults_to_it() -> None:
+    assert CATALOG.framework(CATALOG.default_framework).ready
+    assert copier_questions()["framework"]["default"] == "{{ catalog.default_framework }}"
+
+
+def test_every_framework_names_its_main_package_and_a_bounded_range() -> None:
+    for framework in CATALOG.frameworks.values():
+        package = framework.package
+        assert package.name and package.name == package.name.lower(), framework.name
+        assert package.range.startswith(">=") and ",<" in package.range, framework.name
+    assert CATALOG.framework("emmett").package.requirement.startswith("emmett[orjson]>=")
+
+
+def test_names_are_found_in_any_case() -> None:
+    assert CATALOG.framework("Django").name == "django"
+    assert CATALOG.database("PostgreSQL").name == "postgresql"
+    assert CATALOG.feature("API").name == "api"
