@@ -91,15 +91,18 @@ def create(
     destination = request.destination
     staging.check_destination(destination, force=force)
     template_source = source.resolve(template, vcs_ref)
-    project = Project(destination, dict(request.answers), template_source)
+    answers = dict(request.answers)
+    if "package_name" not in answers:
+        answers["package_name"] = _ask_package_name(facts, str(answers["project_name"]))
+    project = Project(destination, answers, template_source)
     checks = _InstallChecks(facts, install=install, fetch=not pretend, warn=warn or _warn)
     # Without prompts every answer is known now; with them, the checks wait for copier's answers
     # (the project is still in its staging directory then, so nothing is written either way).
-    checks.run(request.answers)
+    checks.run(answers)
 
     if pretend:
         project.answers, _ = _render(
-            template_source, destination, request.answers, interactive, pretend=True
+            template_source, destination, answers, interactive, pretend=True
         )
         checks.run(project.answers)
         return project
@@ -107,7 +110,7 @@ def create(
     try:
         with staging.staged(destination) as staging_dir:
             project.answers, keep = _render(
-                template_source, staging_dir, request.answers, interactive, quiet=quiet
+                template_source, staging_dir, answers, interactive, quiet=quiet
             )
             checks.run(project.answers)
             if force and destination.is_dir():
@@ -120,6 +123,31 @@ def create(
     if install and checks.plan is not None:
         _install(project, checks.plan, echo)
     return project
+
+
+def _ask_package_name(facts: catalog.Catalog, project_name: str) -> str:
+    """Ask for a package name in the terminal, when the one derived from the project's is unusable.
+
+    Copier cannot ask this itself: it refuses a question whose default fails its validator.
+    """
+    import questionary
+
+    def problem(value: str) -> str | bool:
+        try:
+            spec.check_package_name(facts, value)
+        except UsageError as exc:
+            return str(exc)
+        return True
+
+    return str(
+        questionary.text(
+            "Python package name",
+            default=spec.package_name_for(project_name),
+            validate=problem,
+            validate_while_typing=False,
+            qmark="🎤",
+        ).unsafe_ask()
+    )
 
 
 class _InstallChecks:

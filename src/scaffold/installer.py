@@ -98,7 +98,7 @@ def plan(answers: Mapping[str, Any], framework: Framework, *, fetch: bool = True
             return Plan(newest, newest, uv)
         return Plan(_uv_fetch(uv, newest, versions), newest, uv)
     raise InstallError(
-        f"--install needs a Python from {describe(versions)} (the project's range; this one is "
+        f"--install needs Python {describe(versions)} (the project's range; this one is "
         f"{running}) or uv, and neither was found: install uv or python{versions[-1]}, or leave "
         "out --install"
     )
@@ -202,7 +202,7 @@ def _uv_fetch(uv: str, version: str, versions: Sequence[str]) -> str:
         lines = (done.stderr or done.stdout).strip().splitlines()
         reason = lines[-1].removeprefix("error: ") if lines else f"exit status {done.returncode}"
         raise InstallError(
-            f"--install needs a Python from {describe(versions)} (the project's range; this one "
+            f"--install needs Python {describe(versions)} (the project's range; this one "
             f"is {running_version()}), none was found, and uv could not fetch Python {version} "
             f"({reason}): install python{version}, or leave out --install"
         )

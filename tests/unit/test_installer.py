@@ -82,7 +82,7 @@ def test_with_nothing_in_range_install_is_refused_and_make_install_warned_about(
     with pytest.raises(InstallError) as caught:
         installer.plan({"python_version": "3.9"}, WEB2PY)
     assert str(caught.value) == (
-        "--install needs a Python from 3.9 to 3.11 (the project's range; this one is 3.13) or "
+        "--install needs Python 3.9 to 3.11 (the project's range; this one is 3.13) or "
         "uv, and neither was found: install uv or python3.11, or leave out --install"
     )
     assert installer.warning({"python_version": "3.9"}, WEB2PY) == (
