@@ -372,7 +372,7 @@ def _report_check(result: Any) -> None:
         click.echo(f"{name} is up to date (template {result.new_ref}).")
         return
     click.echo(
-        f"{name} is behind (template {result.old_ref}; this scaffold's is {result.new_ref}). "
+        f"{name} is behind (template {result.old_ref}; the latest is {result.new_ref}). "
         f"`scaffold update` would make: {result.plan.summary()}."
     )
     for line in result.plan.lines():
