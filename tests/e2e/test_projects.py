@@ -13,7 +13,15 @@ import pytest
 
 import scaffold
 
-from ..conftest import CATALOG, READY, Combination, as_params, clean_environ, typical_combinations
+from ..conftest import (
+    CATALOG,
+    READY,
+    REPO,
+    Combination,
+    as_params,
+    clean_environ,
+    typical_combinations,
+)
 from .conftest import fetch, find_python, free_port, install, run, serving, uv_executable
 
 pytestmark = pytest.mark.e2e
@@ -191,3 +199,81 @@ def test_new_with_install_falls_back_to_pip(
     assert done.returncode == 0, done.stderr
     assert "(pip)" in done.stdout, done.stdout
     run(["make", "test"], tmp_path / "myapp")
+
+
+@pytest.fixture(scope="module")
+def scaffold_on_python_310(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """scaffold installed for Python 3.10, which it supports and the default Bottle project does
+    not (Bottle projects start at 3.11)."""
+    python = find_python("3.10")
+    if python is None:
+        pytest.skip("no Python 3.10 interpreter on this machine (PATH or ~/.pyenv)")
+    uv = uv_executable()
+    assert uv, "the test dependencies include uv"
+    venv = tmp_path_factory.mktemp("scaffold-310") / "venv"
+    run([uv, "venv", "--quiet", "--python", python, str(venv)], venv.parent)
+    run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(REPO)],
+        venv.parent)  # fmt: skip
+    return venv / "bin" / "scaffold"
+
+
+def tools_dir(tmp_path: Path, *, uv: bool, python311: bool) -> Path:
+    """A PATH directory with git, make and sh; with uv and python3.11 when asked."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git", "make", "sh"):
+        (bin_dir / tool).symlink_to(subprocess.check_output(["which", tool], text=True).strip())
+    if uv:
+        (bin_dir / "uv").symlink_to(uv_executable())
+    if python311:
+        found = find_python("3.11")
+        if found is None:
+            pytest.skip("no Python 3.11 interpreter on this machine (PATH or ~/.pyenv)")
+        (bin_dir / "python3.11").symlink_to(found)
+    return bin_dir
+
+
+@pytest.mark.parametrize("tool", ["uv", "pip"])
+def test_install_finds_a_python_in_the_project_range_for_a_scaffold_outside_it(
+    scaffold_on_python_310: Path,
+    template_copy: Path,
+    tmp_path: Path,
+    isolated_home: Path,
+    tool: str,
+) -> None:
+    bin_dir = tools_dir(tmp_path, uv=tool == "uv", python311=True)
+    done = subprocess.run(
+        [str(scaffold_on_python_310), "new", "myapp", "-y", "-f", "bottle", "--install",
+         "--template", str(template_copy)],
+        cwd=tmp_path, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert f"({tool})" in done.stdout
+    assert "Warning" not in done.stderr
+    root = tmp_path / "myapp"
+    version = run(
+        [".venv/bin/python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], root
+    )
+    assert version.strip() in CATALOG.framework("bottle").python
+    run([".venv/bin/python", "-c", "import myapp, pytest, webtest"], root)
+
+
+def test_install_without_a_python_in_range_or_uv_writes_nothing(
+    scaffold_on_python_310: Path, template_copy: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    bin_dir = tools_dir(tmp_path, uv=False, python311=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    done = subprocess.run(
+        [str(scaffold_on_python_310), "new", "myapp", "-y", "-f", "bottle", "--install",
+         "--template", str(template_copy)],
+        cwd=work, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
+        timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Error: --install needs Python 3.11 to 3.13 (the project's range; this one is 3.10) or "
+        "uv, and neither was found: install uv or python3.13, or leave out --install\n"
+    )
+    assert list(work.iterdir()) == []
