@@ -4,7 +4,10 @@ from __future__ import annotations
 
 import os
 from enum import IntEnum
-from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -60,6 +63,9 @@ class Interrupted(ScaffoldError):
 
 def shown(path: Path) -> str:
     """A path as messages show it: relative to the working directory when it lies inside it."""
+    # Imported here: `scaffold --help` imports this module, and needs no pathlib.
+    from pathlib import Path
+
     try:
         relative = path.relative_to(Path.cwd())
     except ValueError:

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from scaffold import __version__, fingerprint, vcs
+from scaffold import __version__
 from scaffold.errors import TemplateError, UpdateError, UsageError
 
 if TYPE_CHECKING:
@@ -139,6 +139,8 @@ def check_local_template(template: str) -> Path:
 
 def check_ref(repository: Path, ref: str, template: str) -> None:
     """Refuse a git reference that the local template `repository` does not have."""
+    from scaffold import vcs
+
     if not _is_repository_root(repository):
         raise UsageError(
             f"--vcs-ref {ref} needs a template in git, and {template} is not a git repository"
@@ -164,6 +166,8 @@ def identity() -> str:
     Its content hash always (the tag its projects record in the template store ends with it),
     and for a git checkout also its commit, and whether the template has uncommitted changes.
     """
+    from scaffold import fingerprint, vcs
+
     try:
         root = template_root()
     except TemplateError:
@@ -201,6 +205,8 @@ def data_dir() -> Path:
 
 
 def _is_repository_root(path: Path) -> bool:
+    from scaffold import vcs
+
     try:
         top = vcs.git("rev-parse", "--show-toplevel", cwd=path).strip()
     except vcs.GitError:
@@ -209,6 +215,8 @@ def _is_repository_root(path: Path) -> bool:
 
 
 def _has_commit(repository: Path, ref: str) -> bool:
+    from scaffold import vcs
+
     try:
         vcs.git("rev-parse", "-q", "--verify", f"{ref}^{{commit}}", cwd=repository)
     except vcs.GitError:
