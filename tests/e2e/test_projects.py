@@ -233,6 +233,18 @@ def tools_dir(tmp_path: Path, *, uv: bool, python311: bool) -> Path:
     return bin_dir
 
 
+def new_bottle_with_install(
+    scaffold_command: Path, template: Path, cwd: Path, bin_dir: Path
+) -> subprocess.CompletedProcess[str]:
+    """`scaffold new myapp -f bottle --install` with only `bin_dir` on PATH."""
+    return subprocess.run(
+        [str(scaffold_command), "new", "myapp", "-y", "-f", "bottle", "--install",
+         "--template", str(template)],
+        cwd=cwd, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+
+
 @pytest.mark.parametrize("tool", ["uv", "pip"])
 def test_install_finds_a_python_in_the_project_range_for_a_scaffold_outside_it(
     scaffold_on_python_310: Path,
@@ -242,12 +254,7 @@ def test_install_finds_a_python_in_the_project_range_for_a_scaffold_outside_it(
     tool: str,
 ) -> None:
     bin_dir = tools_dir(tmp_path, uv=tool == "uv", python311=True)
-    done = subprocess.run(
-        [str(scaffold_on_python_310), "new", "myapp", "-y", "-f", "bottle", "--install",
-         "--template", str(template_copy)],
-        cwd=tmp_path, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
-        timeout=900,
-    )  # fmt: skip
+    done = new_bottle_with_install(scaffold_on_python_310, template_copy, tmp_path, bin_dir)
     assert done.returncode == 0, done.stderr
     assert f"({tool})" in done.stdout
     assert "Warning" not in done.stderr
@@ -265,12 +272,7 @@ def test_install_without_a_python_in_range_or_uv_writes_nothing(
     bin_dir = tools_dir(tmp_path, uv=False, python311=False)
     work = tmp_path / "work"
     work.mkdir()
-    done = subprocess.run(
-        [str(scaffold_on_python_310), "new", "myapp", "-y", "-f", "bottle", "--install",
-         "--template", str(template_copy)],
-        cwd=work, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
-        timeout=300,
-    )  # fmt: skip
+    done = new_bottle_with_install(scaffold_on_python_310, template_copy, work, bin_dir)
     assert done.returncode == 1
     assert done.stderr == (
         "Error: --install needs Python 3.11 to 3.13 (the project's range; this one is 3.10) or "

@@ -166,18 +166,25 @@ def new_project(machine: Machine, where: Path, tag: str | None = None) -> Path:
     return project
 
 
+def edited_projects(
+    machine: Machine, places: list[Path], tag: str | None = None
+) -> dict[Path, str]:
+    """A project made in each place and edited by its owner; each one's .env before any update."""
+    envs = {}
+    for place in places:
+        project = new_project(machine, place, tag)
+        envs[project] = (project / ".env").read_text()
+        owner_edits(project)
+    return envs
+
+
 def test_an_upgraded_scaffold_updates_projects_of_the_old_one(
     wheels: tuple[Path, Path, Path], tmp_path: Path, venv: Path
 ) -> None:
     _, old_wheel, new_wheel = wheels
     machine = Machine(tmp_path / "home", venv)
     install_wheel(venv, old_wheel)
-    first = new_project(machine, tmp_path / "first")
-    second = new_project(machine, tmp_path / "second")
-    envs = {}
-    for project in (first, second):
-        envs[project] = (project / ".env").read_text()
-        owner_edits(project)
+    first, second = envs = edited_projects(machine, [tmp_path / "first", tmp_path / "second"])
 
     install_wheel(venv, new_wheel)
     done = machine.scaffold("update", cwd=first)
@@ -245,12 +252,9 @@ def test_two_builds_of_one_version_each_render_their_own_template(
     install_wheel(venv, first_wheel)
     version = machine.scaffold("--version", cwd=tmp_path)
     assert version.stdout == f"scaffold {current_version()} (template {first_tag.split('+')[1]})\n"
-    made_first = new_project(machine, tmp_path / "first", first_tag)
-    by_copier = new_project(machine, tmp_path / "copier", first_tag)
-    envs = {}
-    for project in (made_first, by_copier):
-        envs[project] = (project / ".env").read_text()
-        owner_edits(project)
+    made_first, by_copier = envs = edited_projects(
+        machine, [tmp_path / "first", tmp_path / "copier"], first_tag
+    )
 
     # `git pull && pip install .`: the same version number, another template.
     install_wheel(venv, later_wheel)
