@@ -104,7 +104,7 @@ def create(
         project.answers, _ = _render(
             template_source, destination, answers, interactive, pretend=True
         )
-        checks.run(project.answers)
+        checks.run(project.answers, final=True)
         return project
 
     try:
@@ -112,7 +112,7 @@ def create(
             project.answers, keep = _render(
                 template_source, staging_dir, answers, interactive, quiet=quiet
             )
-            checks.run(project.answers)
+            checks.run(project.answers, final=True)
             if force and destination.is_dir():
                 found = staging.overlay(destination, staging_dir, keep=keep)
                 project.replaced, project.others = found.replaced, found.others
@@ -120,7 +120,7 @@ def create(
                 project.committed = _commit(staging_dir, destination, project)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; nothing was written") from None
-    if install and checks.plan is not None:
+    if checks.plan is not None:
         _install(project, checks.plan, echo)
     return project
 
@@ -164,8 +164,16 @@ class _InstallChecks:
         self.plan: installer.Plan | None = None
         self.done = False
 
-    def run(self, answers: Mapping[str, Any]) -> None:
-        if self.done or "framework" not in answers or "python_version" not in answers:
+    def run(self, answers: Mapping[str, Any], *, final: bool = False) -> None:
+        """Check once the answers say the framework and the Python (`final`: they must now)."""
+        if self.done:
+            return
+        if "framework" not in answers or "python_version" not in answers:
+            if final and self.install:
+                raise UsageError(
+                    "--install needs a template that asks for the framework and python_version, "
+                    "as scaffold's own does"
+                )
             return
         self.done = True
         framework = self.facts.framework(str(answers["framework"]))
