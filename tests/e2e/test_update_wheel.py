@@ -10,6 +10,7 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
@@ -248,6 +249,10 @@ def test_two_builds_of_one_version_each_render_their_own_template(
 ) -> None:
     first_wheel, first_tag, later_wheel, later_tag = same_version
     assert first_tag != later_tag
+    for wheel, tag in ((first_wheel, first_tag), (later_wheel, later_tag)):
+        with zipfile.ZipFile(wheel) as archive:
+            recorded = archive.read(f"scaffold/template/{fingerprint.HASH_FILE}").decode()
+        assert f"v{current_version()}+{recorded.strip()}" == tag
     machine = Machine(tmp_path / "home", venv)
     install_wheel(venv, first_wheel)
     version = machine.scaffold("--version", cwd=tmp_path)
