@@ -163,7 +163,7 @@ def _report(project: Any) -> None:
         click.echo("  . .venv/bin/activate")
     else:
         click.echo("  make install")
-    if "migrate" in framework.make:
+    if "migrate" in framework.make and answers["database"] != "none":
         click.echo("  make migrate")
     click.echo(f"  make dev        # then open http://127.0.0.1:{framework.port}/")
 
