@@ -25,6 +25,7 @@ def next_steps(
     text = environment.get_template(NEXT_STEPS).render(
         catalog=catalog.load(),
         framework=answers["framework"],
+        database=answers.get("database", ""),
         project_dir=project_dir,
         installed=installed,
     )

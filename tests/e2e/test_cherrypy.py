@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import Combination, clean_environ
-from .conftest import Server, fetch, install, serving
+from .conftest import Server, fetch, install, run, serving
 from .test_projects import PROJECT_NAME, generate
 
 pytestmark = pytest.mark.e2e
@@ -38,6 +38,7 @@ def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> It
             patch.setenv(variable, "test@example.com")
         path = generate(Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy)
     install(path)
+    run(["make", "migrate"], path)
     yield path
 
 

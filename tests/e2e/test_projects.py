@@ -94,7 +94,8 @@ def test_project_installs_tests_lints_and_serves(
     tests = run(["make", "test"], root, env)
     assert re.search(r"\d+ passed", tests), tests
     assert "skipped" not in tests, tests
-    if "migrate" in CATALOG.framework(combination.framework).make:
+    framework = CATALOG.framework(combination.framework)
+    if "migrate" in framework.make and combination.database != "none":
         run(["make", "migrate"], root, env)
     for target, production in (("serve", True), ("dev", False)):
         with serving(root, target, env) as server:

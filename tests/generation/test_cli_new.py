@@ -52,6 +52,15 @@ def test_new_creates_a_project_with_one_commit(new, tmp_path: Path) -> None:
     assert [path.name for path in tmp_path.iterdir()] == ["myapp"]
 
 
+def test_the_next_steps_migrate_only_a_project_with_a_database(new) -> None:
+    with_database = new("stored", "-y", "--no-git")
+    assert with_database.exit_code == 0, with_database.output
+    assert "\n  make migrate\n" in with_database.stdout
+    without = new("stateless", "-y", "--no-git", "--database", "none")
+    assert without.exit_code == 0, without.output
+    assert "make migrate" not in without.stdout
+
+
 def test_no_git_leaves_a_plain_directory(new, tmp_path: Path) -> None:
     assert new("myapp", "-y", "--no-git").exit_code == 0
     assert not (tmp_path / "myapp" / ".git").exists()

@@ -51,6 +51,15 @@ def test_ready_frameworks_name_their_secret_and_pages() -> None:
             assert all(path.startswith("/") for path in framework.pages.values())
 
 
+def test_ready_frameworks_with_a_database_migrate_it() -> None:
+    for framework in CATALOG.frameworks.values():
+        if framework.ready and framework.databases != ("none",):
+            assert framework.make.get("migrate"), framework.name
+        if "migration" in framework.make:
+            # `make migration m="..."` hands the message over in the shell variable m.
+            assert '"$$m"' in framework.make["migration"], framework.name
+
+
 def test_copier_framework_choices_are_the_catalog_frameworks() -> None:
     choices = copier_questions()["framework"]["choices"]
     values = [
