@@ -9,6 +9,8 @@ import contextlib
 import glob
 import json
 import os
+import platform
+import re
 import shutil
 import signal
 import socket
@@ -23,7 +25,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from ..conftest import REPO, clean_environ
 
@@ -72,8 +80,22 @@ def run(
     return done.stdout
 
 
-def install(project: Path, python: str = sys.executable, tool: str = "uv") -> None:
-    """Create project/.venv with `python` and install the project with its dev extra."""
+def project_python(project: Path) -> str:
+    """An interpreter the project accepts: this one, else its minimum version (PATH or pyenv)."""
+    requires = tomllib.loads((project / "pyproject.toml").read_text())["project"]["requires-python"]
+    if SpecifierSet(requires).contains(platform.python_version()):
+        return sys.executable
+    minimum = re.search(r">=\s*(\d+\.\d+)", requires).group(1)
+    python = find_python(minimum)
+    if python is None:
+        pytest.skip(f"no Python {minimum} interpreter on this machine (PATH or ~/.pyenv)")
+    return python
+
+
+def install(project: Path, python: str | None = None, tool: str = "uv") -> None:
+    """Create project/.venv with `python` (by default one the project accepts) and install the
+    project with its dev extra."""
+    python = python or project_python(project)
     venv_python = str(project / ".venv" / "bin" / "python")
     if tool == "uv":
         uv = uv_executable()
