@@ -133,16 +133,19 @@ def fetch(
     *,
     form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    method: str | None = None,
+    body: bytes | None = None,
 ) -> Response:
-    """GET `url` (or POST `form`, URL-encoded) with `headers`, without following redirects."""
+    """GET `url` (or POST `form`, URL-encoded, or send `body` with `method`) with `headers`,
+    without following redirects."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
-    data = urllib.parse.urlencode(form).encode() if form is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers or {})
+    data = urllib.parse.urlencode(form).encode() if form is not None else body
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with opener.open(request, timeout=timeout) as answer:
             status, raw_headers, body = answer.status, answer.headers, answer.read()

@@ -29,7 +29,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import CATALOG, READY, Combination, clean_environ
+from ..conftest import CATALOG, READY, Combination, clean_environ, set_git_identity
 from .conftest import Response, fetch, find_python, free_port, install, serving
 from .test_projects import generate
 
@@ -71,10 +71,7 @@ def project(
     root = tmp_path_factory.mktemp(combination.id)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            patch.setenv(variable, "Test Author")
-        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            patch.setenv(variable, "test@example.com")
+        set_git_identity(patch)
         path = generate(combination, root, template_copy)
     install(path)
     if "migrate" in framework.make:
@@ -98,16 +95,7 @@ def call(
 ) -> Response:
     """One request with any method and body, without following redirects."""
     sent = {**(headers or {}), **({"Content-Type": content_type} if content_type else {})}
-    request = urllib.request.Request(url, data=body, method=method, headers=sent)
-    try:
-        with urllib.request.urlopen(request, timeout=10) as answer:
-            status, raw, text = answer.status, answer.headers, answer.read()
-    except urllib.error.HTTPError as error:
-        status, raw, text = error.code, error.headers, error.read()
-    received: dict[str, list[str]] = {}
-    for name, value in raw.items():
-        received.setdefault(name.lower(), []).append(value)
-    return Response(status, received, text.decode(errors="replace"))
+    return fetch(url, headers=sent, method=method, body=body)
 
 
 def test_health_answers_any_host_without_a_cookie_and_no_server_tells(project: Project) -> None:

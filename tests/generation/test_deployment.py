@@ -175,5 +175,5 @@ def test_ci_starts_the_image_with_production_settings_alone(
     assert "docker build" in script
     assert "docker run" in script
     assert f"--env {CATALOG.framework(combination.framework).secret}=" in script
-    assert ".State.Health.Status" in script
+    assert '["Health"]["Status"]' in script
     assert ".env" not in script.replace("--env", "")
