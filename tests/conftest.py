@@ -87,11 +87,16 @@ def isolated_home(
     """A private data directory (outside the test's tmp_path), and a git identity for commits."""
     home = tmp_path_factory.mktemp("scaffold-data")
     monkeypatch.setenv("SCAFFOLD_DATA_DIR", str(home))
+    set_git_identity(monkeypatch)
+    yield home
+
+
+def set_git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git author and committer for the commits scaffold makes."""
     for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
         monkeypatch.setenv(variable, "Test Author")
     for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
         monkeypatch.setenv(variable, "test@example.com")
-    yield home
 
 
 def listing(directory: Path) -> list[str]:

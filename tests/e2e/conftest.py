@@ -9,6 +9,8 @@ import contextlib
 import glob
 import json
 import os
+import platform
+import re
 import shutil
 import signal
 import socket
@@ -23,7 +25,13 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+try:
+    import tomllib
+except ModuleNotFoundError:  # Python 3.10
+    import tomli as tomllib
+
 import pytest
+from packaging.specifiers import SpecifierSet
 
 from ..conftest import REPO, clean_environ
 
@@ -72,8 +80,22 @@ def run(
     return done.stdout
 
 
-def install(project: Path, python: str = sys.executable, tool: str = "uv") -> None:
-    """Create project/.venv with `python` and install the project with its dev extra."""
+def project_python(project: Path) -> str:
+    """An interpreter the project accepts: this one, else its minimum version (PATH or pyenv)."""
+    requires = tomllib.loads((project / "pyproject.toml").read_text())["project"]["requires-python"]
+    if SpecifierSet(requires).contains(platform.python_version()):
+        return sys.executable
+    minimum = re.search(r">=\s*(\d+\.\d+)", requires).group(1)
+    python = find_python(minimum)
+    if python is None:
+        pytest.skip(f"no Python {minimum} interpreter on this machine (PATH or ~/.pyenv)")
+    return python
+
+
+def install(project: Path, python: str | None = None, tool: str = "uv") -> None:
+    """Create project/.venv with `python` (by default one the project accepts) and install the
+    project with its dev extra."""
+    python = python or project_python(project)
     venv_python = str(project / ".venv" / "bin" / "python")
     if tool == "uv":
         uv = uv_executable()
@@ -111,16 +133,19 @@ def fetch(
     *,
     form: dict[str, str] | None = None,
     headers: dict[str, str] | None = None,
+    method: str | None = None,
+    body: bytes | None = None,
 ) -> Response:
-    """GET `url` (or POST `form`, URL-encoded) with `headers`, without following redirects."""
+    """GET `url` (or POST `form`, URL-encoded, or send `body` with `method`) with `headers`,
+    without following redirects."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
-    data = urllib.parse.urlencode(form).encode() if form is not None else None
-    request = urllib.request.Request(url, data=data, headers=headers or {})
+    data = urllib.parse.urlencode(form).encode() if form is not None else body
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with opener.open(request, timeout=timeout) as answer:
             status, raw_headers, body = answer.status, answer.headers, answer.read()

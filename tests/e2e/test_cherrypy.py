@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import Combination, clean_environ
+from ..conftest import Combination, clean_environ, set_git_identity
 from .conftest import Server, fetch, install, run, serving
 from .test_projects import PROJECT_NAME, generate
 
@@ -32,10 +32,7 @@ def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> It
     root = tmp_path_factory.mktemp("cherrypy")
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            patch.setenv(variable, "Test Author")
-        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            patch.setenv(variable, "test@example.com")
+        set_git_identity(patch)
         path = generate(Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy)
     install(path)
     run(["make", "migrate"], path)

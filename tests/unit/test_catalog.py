@@ -1,3 +1,4 @@
+import datetime
 import keyword
 import sys
 
@@ -45,7 +46,7 @@ def test_ready_frameworks_name_their_secret_and_pages() -> None:
     for framework in CATALOG.frameworks.values():
         if framework.ready:
             assert framework.secret, framework.name
-            needed = {"login"} if "auth" in framework.features else set()
+            needed = {"login", "account"} if "auth" in framework.features else set()
             needed |= {"api"} if "api" in framework.features else set()
             assert needed <= set(framework.pages), framework.name
             assert all(path.startswith("/") for path in framework.pages.values())
@@ -58,6 +59,23 @@ def test_ready_frameworks_with_a_database_migrate_it() -> None:
         if "migration" in framework.make:
             # `make migration m="..."` hands the message over in the shell variable m.
             assert '"$$m"' in framework.make["migration"], framework.name
+def end_of_life(version: str) -> datetime.date:
+    """When CPython stops fixing a 3.x release: five years after its October release (PEP 602)."""
+    major, minor = map(int, version.split("."))
+    assert major == 3, version
+    return datetime.date(2016 + minor, 10, 31)
+
+
+def test_end_of_life_follows_the_published_dates() -> None:
+    assert end_of_life("3.9") == datetime.date(2025, 10, 31)
+    assert end_of_life("3.13") == datetime.date(2029, 10, 31)
+
+
+def test_no_framework_offers_a_python_past_its_end_of_life() -> None:
+    today = datetime.date.today()
+    for framework in CATALOG.frameworks.values():
+        for version in framework.python:
+            assert end_of_life(version) > today, f"{framework.name} offers Python {version}"
 
 
 def test_copier_framework_choices_are_the_catalog_frameworks() -> None:

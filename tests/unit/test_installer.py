@@ -56,13 +56,13 @@ def test_the_running_python_installs_when_it_is_in_range(
 
 
 def test_out_of_range_a_python_on_path_is_found(path, monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr(installer, "running_version", lambda: "3.13")
-    path("python3.10", fake_python("3.10"))
+    monkeypatch.setattr(installer, "running_version", lambda: "3.10")
+    path("python3.12", fake_python("3.12"))
     # A pyenv shim for a version that is not selected: on PATH, but it does not run.
     path("python3.11", 'echo "pyenv: python3.11: command not found" >&2; exit 127')
-    assert installer.warning({"python_version": "3.10"}, WEB2PY) is None
-    plan = installer.plan({"python_version": "3.10"}, WEB2PY)
-    assert (Path(plan.python).name, plan.version, plan.tool) == ("python3.10", "3.10", "pip")
+    assert installer.warning({"python_version": "3.11"}, BOTTLE) is None
+    plan = installer.plan({"python_version": "3.11"}, BOTTLE)
+    assert (Path(plan.python).name, plan.version, plan.tool) == ("python3.12", "3.12", "pip")
 
 
 def test_without_uv_a_python_that_cannot_make_a_venv_does_not_count(
