@@ -1,6 +1,8 @@
 """Machinery for running generated projects for real: installers, servers and a PostgreSQL cluster.
 
 Every server runs in its own process group on 127.0.0.1 and is stopped through that group's id.
+Tests of one combination share its generated, installed project (`installed_project`): they carry
+the same xdist group, so they run one after the other in the same worker process.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ import contextlib
 import glob
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -19,15 +22,28 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 import pytest
 
-from ..conftest import REPO, clean_environ
+import scaffold
+from scaffold.catalog import Framework
+
+from ..conftest import CATALOG, REPO, Combination, clean_environ
 
 SERVER_START_TIMEOUT = 60
+PROJECT_NAME = "Shop Front"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test because something it needs is missing here; fail instead under
+    SCAFFOLD_REQUIRE_TOOLS=1, as .ci/run sets it, where everything must run."""
+    if os.environ.get("SCAFFOLD_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{reason} (SCAFFOLD_REQUIRE_TOOLS=1: nothing may be skipped)")
+    pytest.skip(reason)
 
 
 def uv_executable() -> str | None:
@@ -199,7 +215,7 @@ class PostgreSQL:
     def __init__(self, root: Path) -> None:
         binaries = find_postgres_binaries()
         if binaries is None:
-            pytest.skip(
+            unavailable(
                 "no PostgreSQL server binaries (initdb, postgres) here: apt-get install postgresql"
             )
         self.bin = binaries
@@ -316,3 +332,72 @@ def checkout_copy(destination: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
     return destination
+
+
+def generate(combination: Combination, output: Path, template: Path) -> Path:
+    """Generate `combination` as the project "Shop Front" in `output`; its directory."""
+    project = scaffold.create(
+        "shop-front",
+        framework=combination.framework,
+        database=combination.database,
+        features=combination.features,
+        data=[f"project_name={PROJECT_NAME}"],
+        output_dir=output,
+        template=str(template),
+    )
+    return project.path
+
+
+def database_environment(
+    combination: Combination, request: pytest.FixtureRequest
+) -> dict[str, str]:
+    """For PostgreSQL projects, fresh databases for the tests and for the servers."""
+    if combination.database != "postgresql":
+        return {}
+    postgres = request.getfixturevalue("postgres")
+    name = re.sub(r"\W", "_", combination.id)
+    return {
+        "TEST_DATABASE_URL": postgres.create_database(f"test_{name}"),
+        "DATABASE_URL": postgres.create_database(f"app_{name}"),
+    }
+
+
+@dataclass(frozen=True)
+class Project:
+    """A generated, installed and migrated project, and the environment its commands run in."""
+
+    root: Path
+    combination: Combination
+    env: dict[str, str]
+
+    @property
+    def framework(self) -> Framework:
+        """The project's framework, from the catalog."""
+        return CATALOG.framework(self.combination.framework)
+
+
+@pytest.fixture(scope="session")
+def installed_project(
+    template_copy: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[Combination], Project]:
+    """A function giving the project of a combination, made once per test process."""
+    made: dict[Combination, Project] = {}
+    home = tmp_path_factory.mktemp("scaffold-data")
+
+    def get(combination: Combination) -> Project:
+        if combination not in made:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("SCAFFOLD_DATA_DIR", str(home))
+                for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+                    patch.setenv(variable, "Test Author")
+                for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+                    patch.setenv(variable, "test@example.com")
+                root = generate(combination, tmp_path_factory.mktemp(combination.id), template_copy)
+            install(root)
+            env = clean_environ(**database_environment(combination, request))
+            if "migrate" in CATALOG.framework(combination.framework).make:
+                run(["make", "migrate"], root, env)
+            made[combination] = Project(root, combination, env)
+        return made[combination]
+
+    return get
