@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import contextlib
 import glob
+import http.server
 import json
 import os
 import re
@@ -18,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
@@ -146,6 +148,36 @@ def fetch(
     for name, value in raw_headers.items():
         received.setdefault(name.lower(), []).append(value)
     return Response(status, received, body.decode(errors="replace"))
+
+
+@contextlib.contextmanager
+def stub_server(answer: Callable[[str, int], tuple[int, str, bytes]]) -> Iterator[str]:
+    """A tiny HTTP/1.1 server on 127.0.0.1, in a thread, for checking the checkers; its URL.
+
+    `answer(path, port)` gives the status, content type and body of a GET.
+    """
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            status, content_type, body = answer(self.path, self.server.server_address[1])
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class Server:

@@ -10,16 +10,15 @@ the page's scripts works too: the browser waits for the note to appear, however 
 
 from __future__ import annotations
 
-import http.server
+import contextlib
 import secrets
-import threading
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from ..conftest import CATALOG, READY, Combination, as_params
 from .browser import Browser, browsing
-from .conftest import PROJECT_NAME, Project, serving
+from .conftest import PROJECT_NAME, Project, serving, stub_server
 
 pytestmark = pytest.mark.e2e
 
@@ -83,18 +82,12 @@ def password_form(browser: Browser):
     return container_of(fields[0])
 
 
-def sign_up(browser: Browser, project: Project, identity: str) -> None:
-    browser.open(project.framework.pages["signup"], "sign-up")
+def submit_account_form(browser: Browser, page: str, identity: str, label: str) -> None:
+    """Fill the form with a password field on `page` (sign-up or log-in) and submit it."""
+    browser.open(page, label)
     form = password_form(browser)
     browser.fill(form, {"text": identity, "email": identity, "password": PASSWORD})
-    browser.submit(form, "signed-up")
-
-
-def log_in(browser: Browser, project: Project, identity: str) -> None:
-    browser.open(project.framework.pages["login"], "log-in")
-    form = password_form(browser)
-    browser.fill(form, {"text": identity, "email": identity, "password": PASSWORD})
-    browser.submit(form, "logged-in")
+    browser.submit(form, f"{label}-sent")
 
 
 def log_out(browser: Browser, project: Project) -> None:
@@ -152,6 +145,16 @@ def add_note(browser: Browser, project: Project) -> str:
     return title
 
 
+@contextlib.contextmanager
+def visiting(project: Project, request: pytest.FixtureRequest) -> Iterator[Browser]:
+    """A browser on the project's production server."""
+    with (
+        serving(project.root, "serve", project.env) as server,
+        browsing(server.url, request) as browser,
+    ):
+        yield browser
+
+
 @pytest.mark.parametrize("combination", as_params(COMBINATIONS))
 def test_every_page_loads_cleanly(
     combination: Combination,
@@ -159,10 +162,7 @@ def test_every_page_loads_cleanly(
     request: pytest.FixtureRequest,
 ) -> None:
     project = installed_project(combination)
-    with (
-        serving(project.root, "serve", project.env) as server,
-        browsing(server.url, request) as browser,
-    ):
+    with visiting(project, request) as browser:
         problems = []
         for path in pages_of(project):
             browser.open(path)
@@ -184,15 +184,13 @@ def test_sign_up_log_out_log_in_add_a_note_and_log_out(
 ) -> None:
     project = installed_project(combination)
     identity = f"ada.{secrets.token_hex(4)}@example.com"
-    with (
-        serving(project.root, "serve", project.env) as server,
-        browsing(server.url, request) as browser,
-    ):
-        sign_up(browser, project, identity)
+    pages = project.framework.pages
+    with visiting(project, request) as browser:
+        submit_account_form(browser, pages["signup"], identity, "sign-up")
         assert_logged_in(browser, project, identity)
         log_out(browser, project)
         assert_logged_out(browser, project, identity)
-        log_in(browser, project, identity)
+        submit_account_form(browser, pages["login"], identity, "log-in")
         assert_logged_in(browser, project, identity)
         add_note(browser, project)
         log_out(browser, project)
@@ -210,10 +208,7 @@ def test_a_note_added_in_the_browser_is_listed(
     request: pytest.FixtureRequest,
 ) -> None:
     project = installed_project(combination)
-    with (
-        serving(project.root, "serve", project.env) as server,
-        browsing(server.url, request) as browser,
-    ):
+    with visiting(project, request) as browser:
         add_note(browser, project)
         browser.assert_clean()
 
@@ -226,36 +221,19 @@ def test_the_browser_reports_console_errors_and_requests_to_other_hosts(
     The other host is `localhost` on the same loopback server, so nothing leaves the machine.
     """
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        def do_GET(self) -> None:
-            port = self.server.server_address[1]
-            page = (
-                "<!doctype html><title>x</title><link rel=icon href=data:,>"
-                f"<img src='http://localhost:{port}/elsewhere.png'>"
-                "<script>console.error('broken on purpose')</script>"
-            )
-            body = page.encode() if self.path == "/" else b""
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html" if self.path == "/" else "image/png")
-            self.send_header("Content-Length", str(len(body)))
-            self.end_headers()
-            self.wfile.write(body)
+    def answer(path: str, port: int) -> tuple[int, str, bytes]:
+        if path != "/":
+            return 200, "image/png", b""
+        page = (
+            "<!doctype html><title>x</title><link rel=icon href=data:,>"
+            f"<img src='http://localhost:{port}/elsewhere.png'>"
+            "<script>console.error('broken on purpose')</script>"
+        )
+        return 200, "text/html", page.encode()
 
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
-        with browsing(url, request) as browser:
-            browser.open("/")
-            problems = browser.problems()
-            assert any("broken on purpose" in problem for problem in problems), problems
-            assert any("request to another host: http://localhost:" in p for p in problems), (
-                problems
-            )
-            assert not [p for p in problems if p.startswith("request to another host: http://127")]
-    finally:
-        server.shutdown()
-        server.server_close()
+    with stub_server(answer) as url, browsing(url, request) as browser:
+        browser.open("/")
+        problems = browser.problems()
+        assert any("broken on purpose" in problem for problem in problems), problems
+        assert any("request to another host: http://localhost:" in p for p in problems), problems
+        assert not [p for p in problems if p.startswith("request to another host: http://127")]

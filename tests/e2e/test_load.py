@@ -5,14 +5,12 @@ benchmarks/load.py runs the same load longer and reports the figures; here it on
 
 from __future__ import annotations
 
-import http.server
-import threading
 from collections.abc import Callable
 
 import pytest
 
 from ..conftest import CATALOG, READY, Combination, as_params
-from .conftest import Project, fetch, serving, unavailable
+from .conftest import Project, fetch, serving, stub_server, unavailable
 from .load import load, missing, paths_under_load
 
 pytestmark = pytest.mark.e2e
@@ -51,29 +49,12 @@ def test_the_load_counts_every_answer_that_is_not_a_200() -> None:
     if reason:
         unavailable(reason)
 
-    class Handler(http.server.BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.1"
+    def answer(path: str, port: int) -> tuple[int, str, bytes]:
+        return (200 if path == "/ok" else 500), "text/plain", b"ok"
 
-        def do_GET(self) -> None:
-            status = 200 if self.path == "/ok" else 500
-            self.send_response(status)
-            self.send_header("Content-Length", "2")
-            self.end_headers()
-            self.wfile.write(b"ok")
-
-        def log_message(self, *args: object) -> None:
-            pass
-
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        url = f"http://127.0.0.1:{server.server_address[1]}"
+    with stub_server(answer) as url:
         fine = load(url, "/ok", 1, 2)
         broken = load(url, "/broken", 1, 2)
-    finally:
-        server.shutdown()
-        server.server_close()
     assert fine.requests > 0 and not fine.errors
     assert broken.requests > 0 and broken.errors == {"not_200": broken.requests}
     with pytest.raises(ValueError, match=r"only against 127\.0\.0\.1"):
