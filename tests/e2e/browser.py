@@ -7,10 +7,10 @@ a test can assert that a page logged no error and asked nothing of any host but 
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
 import re
+import secrets
 import shutil
 import tempfile
 import urllib.parse
@@ -101,11 +101,13 @@ class Browser:
 
     def wait_for(self, condition, message: str, timeout: float = WAIT) -> object:
         """Wait until `condition(driver)` is truthy; fail with `message` and a screenshot if not."""
-        from selenium.common.exceptions import TimeoutException
+        from selenium.common.exceptions import TimeoutException, WebDriverException
         from selenium.webdriver.support.ui import WebDriverWait
 
+        # While a page is replaced, the old one's elements and scripts fail: ask again.
+        waiting = WebDriverWait(self.driver, timeout, ignored_exceptions=(WebDriverException,))
         try:
-            return WebDriverWait(self.driver, timeout).until(condition)
+            return waiting.until(condition)
         except TimeoutException:
             self.screenshot("timeout")
             pytest.fail(f"{message} (on {self.path}, after {timeout}s)")
@@ -129,18 +131,23 @@ class Browser:
         )
         self.screenshot(label)
 
-    def click_and_wait(self, element, label: str) -> None:
-        """Click `element`; wait until the browser has left the page, if the click navigates."""
-        from selenium.common.exceptions import TimeoutException
-        from selenium.webdriver.common.by import By
-        from selenium.webdriver.support import expected_conditions
-        from selenium.webdriver.support.ui import WebDriverWait
+    def click_and_wait(self, element, label: str, until=None) -> None:
+        """Click `element`, then wait until `until(driver)` holds and the page has loaded.
 
-        page = self.driver.find_element(By.TAG_NAME, "html")
+        By default, until the browser has left the page (a form posted, a link followed) or the
+        element is gone from it (a page that updates itself by its scripts).
+        """
+        marker = secrets.token_hex(8)
+        self.driver.execute_script("window.scaffoldVisit = arguments[0]", marker)
+        name = element.text or element.get_attribute("value")
         element.click()
-        # A page that updates itself in place (by its scripts) stays: callers wait for the result.
-        with contextlib.suppress(TimeoutException):
-            WebDriverWait(self.driver, 3).until(expected_conditions.staleness_of(page))
+
+        def moved(driver) -> bool:
+            if driver.execute_script("return window.scaffoldVisit") != marker:
+                return True
+            return not element.is_displayed()
+
+        self.wait_for(until or moved, f"nothing came of clicking {name!r} ({label})")
         self.settle(label)
 
     def fill(self, container, values: dict[str, str]) -> None:
@@ -156,7 +163,7 @@ class Browser:
                 field.clear()
                 field.send_keys(value)
 
-    def submit(self, container, label: str) -> None:
+    def submit(self, container, label: str, until=None) -> None:
         """Click the submit button of `container` (a form, or the block a script-driven form is in)."""
         from selenium.webdriver.common.by import By
 
@@ -168,7 +175,7 @@ class Browser:
             if button.is_displayed() and (button.get_attribute("type") or "submit") != "reset"
         ]
         assert buttons, f"no button to submit with on {self.path}"
-        self.click_and_wait(buttons[0], label)
+        self.click_and_wait(buttons[0], label, until)
 
     # What the browser saw
 

@@ -137,8 +137,7 @@ def add_note(browser: Browser, project: Project) -> str:
     assert fields, f"no text field to write a note in on {browser.path}"
     form = container_of(fields[0])
     browser.fill(form, {"text": title, "textarea": body})
-    browser.submit(form, "note-added")
-    browser.wait_for_text(title)
+    browser.submit(form, "note-added", until=lambda _: title in browser.text())
     browser.open(project.framework.pages["notes"], "notes-again")
     browser.wait_for_text(title)
     assert body in browser.text()
