@@ -53,9 +53,9 @@ def cache_root() -> Path:
 
 def missing() -> str | None:
     """Why no container can be built and run here, or None."""
-    for tool, package in (("podman", "podman"), ("runc", "runc"), ("debootstrap", "debootstrap")):
+    for tool in ("podman", "runc", "debootstrap"):
         if not shutil.which(tool):
-            return f"no {tool} on this machine: apt-get install podman buildah runc debootstrap ({package})"
+            return f"no {tool} on this machine: apt-get install {tool}"
     if os.geteuid() != 0:
         return "building the stand-in base images (debootstrap, chroot) needs root"
     return None
