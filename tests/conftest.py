@@ -64,8 +64,15 @@ def typical_combinations() -> list[Combination]:
 
 
 def as_params(combinations: list[Combination]) -> list[object]:
-    """Combinations as pytest parameters with readable ids."""
-    return [pytest.param(combination, id=combination.id) for combination in combinations]
+    """Combinations as pytest parameters with readable ids.
+
+    Tests of one combination form an xdist group: they run in the same worker, one after the
+    other, so that they can share the combination's installed project.
+    """
+    return [
+        pytest.param(combination, id=combination.id, marks=pytest.mark.xdist_group(combination.id))
+        for combination in combinations
+    ]
 
 
 @pytest.fixture(scope="session")

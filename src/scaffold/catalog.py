@@ -67,6 +67,7 @@ class Framework:
     package: Package
     python_below: str | None = None
     secret: str | None = None
+    allowed_hosts: str | None = None
     pages: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -176,6 +177,7 @@ def load(path: Path | None = None) -> Catalog:
                     ),
                     python_below=fw.get("python_below"),
                     secret=fw.get("secret"),
+                    allowed_hosts=fw.get("allowed_hosts"),
                     pages=dict(fw.get("pages") or {}),
                 )
                 for name, fw in data["frameworks"].items()

@@ -1,12 +1,15 @@
 """Machinery for running generated projects for real: installers, servers and a PostgreSQL cluster.
 
 Every server runs in its own process group on 127.0.0.1 and is stopped through that group's id.
+Tests of one combination share its generated, installed project (`installed_project`): they carry
+the same xdist group, so they run one after the other in the same worker process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import http.server
 import json
 import os
 import platform
@@ -17,13 +20,15 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import NoReturn
 
 try:
     import tomllib
@@ -33,9 +38,21 @@ except ModuleNotFoundError:  # Python 3.10
 import pytest
 from packaging.specifiers import SpecifierSet
 
-from ..conftest import REPO, clean_environ
+import scaffold
+from scaffold.catalog import Framework
+
+from ..conftest import CATALOG, REPO, Combination, clean_environ, set_git_identity
 
 SERVER_START_TIMEOUT = 60
+PROJECT_NAME = "Shop Front"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test because something it needs is missing here; fail instead under
+    SCAFFOLD_REQUIRE_TOOLS=1, as .ci/run sets it, where everything must run."""
+    if os.environ.get("SCAFFOLD_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{reason} (SCAFFOLD_REQUIRE_TOOLS=1: nothing may be skipped)")
+    pytest.skip(reason)
 
 
 def uv_executable() -> str | None:
@@ -157,6 +174,36 @@ def fetch(
     return Response(status, received, body.decode(errors="replace"))
 
 
+@contextlib.contextmanager
+def stub_server(answer: Callable[[str, int], tuple[int, str, bytes]]) -> Iterator[str]:
+    """A tiny HTTP/1.1 server on 127.0.0.1, in a thread, for checking the checkers; its URL.
+
+    `answer(path, port)` gives the status, content type and body of a GET.
+    """
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            status, content_type, body = answer(self.path, self.server.server_address[1])
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 class Server:
     """`make <target>` in a project, in its own process group, until stopped."""
 
@@ -224,7 +271,7 @@ class PostgreSQL:
     def __init__(self, root: Path) -> None:
         binaries = find_postgres_binaries()
         if binaries is None:
-            pytest.skip(
+            unavailable(
                 "no PostgreSQL server binaries (initdb, postgres) here: apt-get install postgresql"
             )
         self.bin = binaries
@@ -341,3 +388,70 @@ def checkout_copy(destination: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
     return destination
+
+
+def generate(combination: Combination, output: Path, template: Path) -> Path:
+    """Generate `combination` as the project "Shop Front" in `output`; its directory."""
+    project = scaffold.create(
+        "shop-front",
+        framework=combination.framework,
+        database=combination.database,
+        features=combination.features,
+        data=[f"project_name={PROJECT_NAME}"],
+        output_dir=output,
+        template=str(template),
+    )
+    return project.path
+
+
+def database_environment(
+    combination: Combination, request: pytest.FixtureRequest
+) -> dict[str, str]:
+    """For PostgreSQL projects, fresh databases for the tests and for the servers."""
+    if combination.database != "postgresql":
+        return {}
+    postgres = request.getfixturevalue("postgres")
+    name = re.sub(r"\W", "_", combination.id)
+    return {
+        "TEST_DATABASE_URL": postgres.create_database(f"test_{name}"),
+        "DATABASE_URL": postgres.create_database(f"app_{name}"),
+    }
+
+
+@dataclass(frozen=True)
+class Project:
+    """A generated, installed and migrated project, and the environment its commands run in."""
+
+    root: Path
+    combination: Combination
+    env: dict[str, str]
+
+    @property
+    def framework(self) -> Framework:
+        """The project's framework, from the catalog."""
+        return CATALOG.framework(self.combination.framework)
+
+
+@pytest.fixture(scope="session")
+def installed_project(
+    template_copy: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[Combination], Project]:
+    """A function giving the project of a combination, made once per test process."""
+    made: dict[Combination, Project] = {}
+    home = tmp_path_factory.mktemp("scaffold-data")
+
+    def get(combination: Combination) -> Project:
+        if combination not in made:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("SCAFFOLD_DATA_DIR", str(home))
+                set_git_identity(patch)
+                root = generate(combination, tmp_path_factory.mktemp(combination.id), template_copy)
+            install(root)
+            env = clean_environ(**database_environment(combination, request))
+            framework = CATALOG.framework(combination.framework)
+            if "migrate" in framework.make and combination.database != "none":
+                run(["make", "migrate"], root, env)
+            made[combination] = Project(root, combination, env)
+        return made[combination]
+
+    return get

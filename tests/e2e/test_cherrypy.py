@@ -19,7 +19,8 @@ from ..conftest import Combination, clean_environ, set_git_identity
 from .conftest import Server, fetch, install, run, serving
 from .test_projects import PROJECT_NAME, generate
 
-pytestmark = pytest.mark.e2e
+# The tests share a module-scoped project: one worker runs them all.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cherrypy-project")]
 
 EMAIL = "grace@example.com"
 PASSWORD = "a long enough password"

@@ -7,11 +7,10 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-
-import scaffold
 
 from ..conftest import (
     CATALOG,
@@ -22,38 +21,20 @@ from ..conftest import (
     clean_environ,
     typical_combinations,
 )
-from .conftest import fetch, find_python, free_port, install, run, serving, uv_executable
+from .conftest import (
+    PROJECT_NAME,
+    Project,
+    fetch,
+    find_python,
+    free_port,
+    generate,
+    install,
+    run,
+    serving,
+    uv_executable,
+)
 
 pytestmark = pytest.mark.e2e
-
-PROJECT_NAME = "Shop Front"
-
-
-def generate(combination: Combination, output: Path, template: Path) -> Path:
-    project = scaffold.create(
-        "shop-front",
-        framework=combination.framework,
-        database=combination.database,
-        features=combination.features,
-        data=[f"project_name={PROJECT_NAME}"],
-        output_dir=output,
-        template=str(template),
-    )
-    return project.path
-
-
-def database_environment(
-    combination: Combination, request: pytest.FixtureRequest
-) -> dict[str, str]:
-    """For PostgreSQL projects, fresh databases for the tests and for the servers."""
-    if combination.database != "postgresql":
-        return {}
-    postgres = request.getfixturevalue("postgres")
-    name = re.sub(r"\W", "_", combination.id)
-    return {
-        "TEST_DATABASE_URL": postgres.create_database(f"test_{name}"),
-        "DATABASE_URL": postgres.create_database(f"app_{name}"),
-    }
 
 
 def check_live(server_url: str, combination: Combination, production: bool) -> None:
@@ -81,24 +62,15 @@ def check_live(server_url: str, combination: Combination, production: bool) -> N
 
 @pytest.mark.parametrize("combination", as_params(typical_combinations()))
 def test_project_installs_tests_lints_and_serves(
-    combination: Combination,
-    template_copy: Path,
-    tmp_path: Path,
-    isolated_home: Path,
-    request: pytest.FixtureRequest,
+    combination: Combination, installed_project: Callable[[Combination], Project]
 ) -> None:
-    root = generate(combination, tmp_path, template_copy)
-    install(root)
-    env = clean_environ(**database_environment(combination, request))
-    run(["make", "lint"], root, env)
-    tests = run(["make", "test"], root, env)
+    project = installed_project(combination)
+    run(["make", "lint"], project.root, project.env)
+    tests = run(["make", "test"], project.root, project.env)
     assert re.search(r"\d+ passed", tests), tests
     assert "skipped" not in tests, tests
-    framework = CATALOG.framework(combination.framework)
-    if "migrate" in framework.make and combination.database != "none":
-        run(["make", "migrate"], root, env)
     for target, production in (("serve", True), ("dev", False)):
-        with serving(root, target, env) as server:
+        with serving(project.root, target, project.env) as server:
             check_live(server.url, combination, production)
 
 

@@ -21,7 +21,8 @@ from ..conftest import REPO, clean_environ
 from ..versions import assert_merged, owner_edits, release_next_version
 from .conftest import checkout_copy, run, uv_executable
 
-pytestmark = pytest.mark.e2e
+# The tests share a module-scoped project: one worker runs them all.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("update-wheels")]
 
 
 def current_version() -> str:

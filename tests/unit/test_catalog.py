@@ -42,11 +42,15 @@ def test_frameworks_refer_only_to_known_databases_and_features() -> None:
         assert versions == sorted(versions), f"{framework.name}: python versions out of order"
 
 
+PAGES_OF_AUTH = {"signup", "login", "account", "logout"}
+
+
 def test_ready_frameworks_name_their_secret_and_pages() -> None:
     for framework in CATALOG.frameworks.values():
         if framework.ready:
             assert framework.secret, framework.name
-            needed = {"login", "account"} if "auth" in framework.features else set()
+            needed = {"notes"} if set(framework.databases) - {"none"} else set()
+            needed |= PAGES_OF_AUTH if "auth" in framework.features else set()
             needed |= {"api"} if "api" in framework.features else set()
             assert needed <= set(framework.pages), framework.name
             assert all(path.startswith("/") for path in framework.pages.values())

@@ -80,13 +80,13 @@ def test_with_nothing_in_range_install_is_refused_and_make_install_warned_about(
     monkeypatch.setattr(installer, "running_version", lambda: "3.13")
     path("python3.13", fake_python("3.13"))
     with pytest.raises(InstallError) as caught:
-        installer.plan({"python_version": "3.9"}, WEB2PY)
+        installer.plan({"python_version": "3.11"}, WEB2PY)
     assert str(caught.value) == (
-        "--install needs Python 3.9 to 3.11 (the project's range; this one is 3.13) or "
+        "--install needs Python 3.11 (the project's range; this one is 3.13) or "
         "uv, and neither was found: install uv or python3.11, or leave out --install"
     )
-    assert installer.warning({"python_version": "3.9"}, WEB2PY) == (
-        "the project needs Python 3.9 to 3.11, and this is 3.13 with neither uv nor python3.11 "
+    assert installer.warning({"python_version": "3.11"}, WEB2PY) == (
+        "the project needs Python 3.11, and this is 3.13 with neither uv nor python3.11 "
         "on PATH: install one of them before `make install`"
     )
 
