@@ -64,8 +64,15 @@ def typical_combinations() -> list[Combination]:
 
 
 def as_params(combinations: list[Combination]) -> list[object]:
-    """Combinations as pytest parameters with readable ids."""
-    return [pytest.param(combination, id=combination.id) for combination in combinations]
+    """Combinations as pytest parameters with readable ids.
+
+    Tests of one combination form an xdist group: they run in the same worker, one after the
+    other, so that they can share the combination's installed project.
+    """
+    return [
+        pytest.param(combination, id=combination.id, marks=pytest.mark.xdist_group(combination.id))
+        for combination in combinations
+    ]
 
 
 @pytest.fixture(scope="session")
@@ -87,11 +94,16 @@ def isolated_home(
     """A private data directory (outside the test's tmp_path), and a git identity for commits."""
     home = tmp_path_factory.mktemp("scaffold-data")
     monkeypatch.setenv("SCAFFOLD_DATA_DIR", str(home))
+    set_git_identity(monkeypatch)
+    yield home
+
+
+def set_git_identity(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A git author and committer for the commits scaffold makes."""
     for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
         monkeypatch.setenv(variable, "Test Author")
     for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
         monkeypatch.setenv(variable, "test@example.com")
-    yield home
 
 
 def listing(directory: Path) -> list[str]:

@@ -15,11 +15,21 @@ from pathlib import Path
 from typing import Any
 
 from scaffold import __version__, catalog, installer, plan, source, spec, staging, vcs
-from scaffold.errors import ScaffoldError, TemplateError, UpdateError, UsageError
+from scaffold.errors import (
+    InstallError,
+    Interrupted,
+    ScaffoldError,
+    TemplateError,
+    UpdateError,
+    UsageError,
+    shown,
+)
 
 __all__ = ["Project", "Update", "add", "create", "remove", "update"]
 
 ANSWERS_FILE = ".copier-answers.yml"
+# How copier's messages about a bad answer begin (its other ValueErrors are about the template).
+ANSWER_ERRORS = ("Validation error for question", "Invalid choice for", "Question ")
 
 
 @dataclass
@@ -32,6 +42,10 @@ class Project:
     committed: bool = False
     installed: bool = False
     notes: list[str] = field(default_factory=list)
+    # With `force`: the files already there that the template replaced, and those it left alone
+    # (which are not in the first commit).
+    replaced: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
 
 
 def create(
@@ -52,15 +66,19 @@ def create(
     vcs_ref: str | None = None,
     quiet: bool = True,
     echo: Callable[[str], None] = lambda _message: None,
+    warn: Callable[[str], None] | None = None,
 ) -> Project:
     """Generate the project `name` in `output_dir`, as `scaffold new` does.
 
     Questions not given take their defaults unless `interactive`, in which case copier asks them.
     With `git`, the project becomes a repository with one commit (so it can be updated later);
-    with `install`, it gets a `.venv` with the project and its dev extra installed.
+    with `install`, it gets a `.venv` with the project and its dev extra installed: a Python in
+    the project's range is found before anything is written. Without `install`, `warn` (a
+    UserWarning by default) is told when `make install` would find no such Python here.
     """
+    facts = catalog.load()
     request = spec.build_request(
-        catalog.load(),
+        facts,
         name,
         output_dir=Path(output_dir).absolute(),
         framework=framework,
@@ -73,27 +91,119 @@ def create(
     destination = request.destination
     staging.check_destination(destination, force=force)
     template_source = source.resolve(template, vcs_ref)
-    project = Project(destination, dict(request.answers), template_source)
+    answers = dict(request.answers)
+    if "package_name" not in answers:
+        answers["package_name"] = _ask_package_name(facts, str(answers["project_name"]))
+    project = Project(destination, answers, template_source)
+    checks = _InstallChecks(facts, install=install, fetch=not pretend, warn=warn or _warn)
+    # Without prompts every answer is known now; with them, the checks wait for copier's answers
+    # (the project is still in its staging directory then, so nothing is written either way).
+    checks.run(answers)
 
     if pretend:
-        project.answers = _render(
-            template_source, destination, request.answers, interactive, pretend=True
+        project.answers, _ = _render(
+            template_source, destination, answers, interactive, pretend=True
         )
+        checks.run(project.answers, final=True)
         return project
 
-    with staging.staged(destination, keep=force) as staging_dir:
-        project.answers = _render(
-            template_source, staging_dir, request.answers, interactive, quiet=quiet
-        )
-        if git:
-            project.committed = _commit(staging_dir, destination, project)
-    if install:
-        framework_facts = catalog.load().framework(project.answers["framework"])
-        installer.install(
-            destination, project.answers, python_below=framework_facts.python_below, echo=echo
-        )
-        project.installed = True
+    try:
+        with staging.staged(destination) as staging_dir:
+            project.answers, keep = _render(
+                template_source, staging_dir, answers, interactive, quiet=quiet
+            )
+            checks.run(project.answers, final=True)
+            if force and destination.is_dir():
+                found = staging.overlay(destination, staging_dir, keep=keep)
+                project.replaced, project.others = found.replaced, found.others
+            if git:
+                project.committed = _commit(staging_dir, destination, project)
+    except KeyboardInterrupt:
+        raise Interrupted("interrupted; nothing was written") from None
+    if checks.plan is not None:
+        _install(project, checks.plan, echo)
     return project
+
+
+def _ask_package_name(facts: catalog.Catalog, project_name: str) -> str:
+    """Ask for a package name in the terminal, when the one derived from the project's is unusable.
+
+    Copier cannot ask this itself: it refuses a question whose default fails its validator.
+    """
+    import questionary
+
+    def problem(value: str) -> str | bool:
+        try:
+            spec.check_package_name(facts, value)
+        except UsageError as exc:
+            return str(exc)
+        return True
+
+    return str(
+        questionary.text(
+            "Python package name",
+            default=spec.package_name_for(project_name),
+            validate=problem,
+            validate_while_typing=False,
+            qmark="🎤",
+        ).unsafe_ask()
+    )
+
+
+class _InstallChecks:
+    """Whether the project can be installed here, checked once its framework and Python are known.
+
+    With `install`, an interpreter in the project's range must be found (or the run is refused);
+    without it, a warning says when `make install` would find none.
+    """
+
+    def __init__(
+        self, facts: catalog.Catalog, *, install: bool, fetch: bool, warn: Callable[[str], None]
+    ) -> None:
+        self.facts, self.install, self.fetch, self.warn = facts, install, fetch, warn
+        self.plan: installer.Plan | None = None
+        self.done = False
+
+    def run(self, answers: Mapping[str, Any], *, final: bool = False) -> None:
+        """Check once the answers say the framework and the Python (`final`: they must now)."""
+        if self.done:
+            return
+        if "framework" not in answers or "python_version" not in answers:
+            if final and self.install:
+                raise UsageError(
+                    "--install needs a template that asks for the framework and python_version, "
+                    "as scaffold's own does"
+                )
+            return
+        self.done = True
+        framework = self.facts.framework(str(answers["framework"]))
+        if self.install:
+            self.plan = installer.plan(answers, framework, fetch=self.fetch)
+        elif message := installer.warning(answers, framework):
+            self.warn(message)
+
+
+def _warn(message: str) -> None:
+    import warnings
+
+    warnings.warn(message, UserWarning, stacklevel=3)
+
+
+def _install(project: Project, how: installer.Plan, echo: Callable[[str], None]) -> None:
+    """Install the project; on failure, say what is left and the command that finishes the job."""
+    try:
+        installer.install(project.path, how, echo=echo)
+    except (InstallError, KeyboardInterrupt) as exc:
+        left = "complete and committed" if project.committed else "complete"
+        venv = (
+            "an incomplete .venv (delete it)" if (project.path / ".venv").exists() else "no .venv"
+        )
+        where = shown(project.path)
+        finish = f"left: the project, {left}, in {where}, with {venv}; to install it: cd {where} && make install"
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted(f"interrupted while installing; {finish}") from None
+        raise InstallError(f"{exc}; {finish}") from exc
+    project.installed = True
 
 
 def _render(
@@ -104,8 +214,8 @@ def _render(
     *,
     pretend: bool = False,
     quiet: bool = True,
-) -> dict[str, Any]:
-    """Run copier's copy; return the answers it recorded."""
+) -> tuple[dict[str, Any], Callable[[str], bool]]:
+    """Run copier's copy; return the answers it recorded, and its skip-if-exists test."""
     import copier
 
     with _copier_errors(f"cannot render the template from {template_source}", TemplateError):
@@ -120,7 +230,10 @@ def _render(
             quiet=quiet and not pretend,
             unsafe=False,
         )
-    return {key: value for key, value in worker.answers.combined.items() if key in spec.QUESTIONS}
+    answers = {
+        key: value for key, value in worker.answers.combined.items() if key in spec.QUESTIONS
+    }
+    return answers, lambda path: bool(worker.match_skip(Path(path)))
 
 
 @contextmanager
@@ -138,18 +251,25 @@ def _copier_errors(context: str, error: type[ScaffoldError]) -> Iterator[None]:
             "no terminal to ask questions in: pass --defaults or answer them with -d"
         ) from exc
     except (ValueError, TypeError) as exc:
-        raise UsageError(_one_line(exc)) from exc
+        text = " ".join(str(exc).split())
+        if text.startswith(ANSWER_ERRORS):
+            raise UsageError(_one_line(exc)) from exc
+        raise UsageError(f"{context}: {_one_line(exc)}") from exc
     except (CopierError, JinjaError, OSError, RuntimeError) as exc:
         raise error(f"{context}: {_one_line(exc)}") from exc
 
 
 def _one_line(exc: BaseException) -> str:
+    stderr = getattr(exc, "stderr", None)
+    if isinstance(stderr, str) and stderr.strip():
+        # A failed git command (plumbum's ProcessExecutionError): git's last line says why.
+        return stderr.strip().splitlines()[-1]
     text = " ".join(str(exc).split())
     return text.removeprefix("Validation error for question ") or type(exc).__name__
 
 
 def _commit(rendered: Path, destination: Path, project: Project) -> bool:
-    """Make the new project a git repository with one commit, unless it should not be one."""
+    """Make the new project a git repository whose one commit holds what the template wrote."""
     if not vcs.available():
         project.notes.append("git was not found, so the project is not a git repository yet")
         return False
@@ -168,6 +288,7 @@ def _commit(rendered: Path, destination: Path, project: Project) -> bool:
         f"Create {project.answers.get('project_name', destination.name)} with scaffold {__version__}",
         name=project.answers.get("author_name", ""),
         email=project.answers.get("author_email", ""),
+        leave_out=project.others,
     )
     return True
 
@@ -205,17 +326,22 @@ def update(
     template_source = source.for_update(str(answers["_src_path"]), str(answers["_commit"]), vcs_ref)
     if pretend:
         with _scratch_clone(project) as copy:
-            _run_update(copy, template_source, changes, quiet)
+            try:
+                _run_update(copy, template_source, changes, quiet)
+            except KeyboardInterrupt:
+                raise Interrupted("interrupted; nothing was written") from None
             new_ref = str(read_answers(copy)["_commit"])
             return Update(
                 project, template_source, str(answers["_commit"]), new_ref, plan.read(copy), True
             )
     try:
         _run_update(project, template_source, changes, quiet)
-    except BaseException:
+    except BaseException as exc:
         # The tree was clean before: put it back exactly as it was, ignored files (.env) aside.
         vcs.git("reset", "-q", "--hard", "HEAD", cwd=project)
         vcs.git("clean", "-q", "-fd", "--", ".", cwd=project)
+        if isinstance(exc, KeyboardInterrupt):
+            raise Interrupted("interrupted; the project was put back as it was") from None
         raise
     new_ref = str(read_answers(project)["_commit"])
     return Update(project, template_source, str(answers["_commit"]), new_ref, plan.read(project))
@@ -237,7 +363,7 @@ def _change_feature(
     project = Path(path).absolute()
     answers = read_answers(project)
     facts = catalog.load()
-    facts.feature(feature)
+    feature = facts.feature(feature).name
     current = list(answers.get("features") or [])
     if adding and feature in current:
         raise UsageError(f"{project.name} already has the feature '{feature}'")

@@ -38,6 +38,21 @@ class Feature:
 
 
 @dataclass(frozen=True)
+class Package:
+    """A framework's main distribution, and the version range its projects pin."""
+
+    name: str
+    range: str
+    extras: tuple[str, ...] = ()
+
+    @property
+    def requirement(self) -> str:
+        """The pin as pyproject.toml writes it, e.g. `emmett[orjson]>=2.8.2,<2.9`."""
+        extras = f"[{','.join(self.extras)}]" if self.extras else ""
+        return f"{self.name}{extras}{self.range}"
+
+
+@dataclass(frozen=True)
 class Framework:
     """One framework: what it supports and how its projects run."""
 
@@ -49,8 +64,10 @@ class Framework:
     features: tuple[str, ...]
     port: int
     make: Mapping[str, str]
+    package: Package
     python_below: str | None = None
     secret: str | None = None
+    allowed_hosts: str | None = None
     pages: Mapping[str, str] = field(default_factory=dict)
 
     @property
@@ -77,24 +94,19 @@ class Catalog:
     databases: Mapping[str, Database]
     features: Mapping[str, Feature]
     reserved: Mapping[str, frozenset[str]]
+    default_framework: str
 
     def framework(self, name: str) -> Framework:
-        """The framework called `name`; a UsageError naming the choices when there is none."""
-        if name not in self.frameworks:
-            raise UsageError(_unknown("framework", name, self.frameworks))
-        return self.frameworks[name]
+        """The framework called `name` (in any case); a UsageError naming the choices if none."""
+        return _lookup("framework", name, self.frameworks)
 
     def database(self, name: str) -> Database:
-        """The database called `name`; a UsageError naming the choices when there is none."""
-        if name not in self.databases:
-            raise UsageError(_unknown("database", name, self.databases))
-        return self.databases[name]
+        """The database called `name` (in any case); a UsageError naming the choices if none."""
+        return _lookup("database", name, self.databases)
 
     def feature(self, name: str) -> Feature:
-        """The feature called `name`; a UsageError naming the choices when there is none."""
-        if name not in self.features:
-            raise UsageError(_unknown("feature", name, self.features))
-        return self.features[name]
+        """The feature called `name` (in any case); a UsageError naming the choices if none."""
+        return _lookup("feature", name, self.features)
 
     def problems(self, framework: Framework, database: str, features: tuple[str, ...]) -> list[str]:
         """Why this combination cannot be generated; empty when it can (as copier.yml decides)."""
@@ -129,12 +141,14 @@ class Catalog:
         return next((kind for kind, names in self.reserved.items() if package_name in names), None)
 
 
-def _unknown(kind: str, name: str, known: Mapping[str, Any]) -> str:
+def _lookup(kind: str, name: str, known: Mapping[str, Any]) -> Any:
+    if name.lower() in known:
+        return known[name.lower()]
     import difflib
 
-    close = difflib.get_close_matches(name, list(known), n=1)
+    close = difflib.get_close_matches(name.lower(), list(known), n=1)
     hint = f"did you mean '{close[0]}'? " if close else ""
-    return f"unknown {kind} '{name}': {hint}choose from {', '.join(known)}"
+    raise UsageError(f"unknown {kind} '{name}': {hint}choose from {', '.join(known)}")
 
 
 @functools.cache
@@ -156,8 +170,14 @@ def load(path: Path | None = None) -> Catalog:
                     features=tuple(fw["features"]),
                     port=int(fw["port"]),
                     make=dict(fw["make"]),
+                    package=Package(
+                        name=fw["package"]["name"],
+                        range=fw["package"]["range"],
+                        extras=tuple(fw["package"].get("extras") or ()),
+                    ),
                     python_below=fw.get("python_below"),
                     secret=fw.get("secret"),
+                    allowed_hosts=fw.get("allowed_hosts"),
                     pages=dict(fw.get("pages") or {}),
                 )
                 for name, fw in data["frameworks"].items()
@@ -170,6 +190,7 @@ def load(path: Path | None = None) -> Catalog:
                 for name, f in data["features"].items()
             },
             reserved={kind: frozenset(names) for kind, names in data["reserved"].items()},
+            default_framework=data["default_framework"],
         )
     except (OSError, ValueError, KeyError, TypeError) as exc:
         raise TemplateError(f"cannot read the framework catalog {path}: {exc}") from exc

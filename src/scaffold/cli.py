@@ -10,17 +10,12 @@ import os
 import signal
 import sys
 import warnings
-from typing import TYPE_CHECKING, Any, NoReturn
+from typing import Any, NoReturn
 
 import click
 
 from scaffold import __version__
-from scaffold.errors import ExitCode, ScaffoldError
-
-if TYPE_CHECKING:
-    from pathlib import Path
-
-FRAMEWORK_NAMES = "django, web2py, emmett, cherrypy, bottle, dash"
+from scaffold.errors import ExitCode, ScaffoldError, shown
 
 
 class ScaffoldGroup(click.Group):
@@ -36,6 +31,10 @@ class ScaffoldGroup(click.Group):
             warnings.showwarning = _show_warning
             try:
                 code = super().main(args, prog_name or "scaffold", **kwargs)
+            except click.exceptions.NoArgsIsHelpError as exc:
+                # Bare `scaffold`: the help, as click shows it, without an error around it.
+                exc.show()
+                sys.exit(exc.exit_code)
             except click.ClickException as exc:
                 context = getattr(exc, "ctx", None)
                 hint = f" (see '{context.command_path} --help')" if context is not None else ""
@@ -43,7 +42,7 @@ class ScaffoldGroup(click.Group):
             except ScaffoldError as exc:
                 _fail(str(exc), exc.exit_code)
             except (KeyboardInterrupt, click.Abort):
-                _fail("interrupted; nothing was left behind", ExitCode.INTERRUPTED)
+                _fail("interrupted", ExitCode.INTERRUPTED)
             except Exception as exc:
                 if os.environ.get("SCAFFOLD_DEBUG"):
                     raise
@@ -65,11 +64,26 @@ def _show_warning(
     click.echo(f"Warning: {' '.join(str(message).split())}", err=True)
 
 
+def _print_version(context: click.Context, _param: click.Parameter, value: bool) -> None:
+    if not value or context.resilient_parsing:
+        return
+    from scaffold import source
+
+    click.echo(f"scaffold {__version__} ({source.identity()})")
+    context.exit()
+
+
 @click.group(
     name="scaffold", cls=ScaffoldGroup, context_settings={"help_option_names": ["-h", "--help"]}
 )
-@click.version_option(
-    __version__, "-V", "--version", prog_name="scaffold", message="%(prog)s %(version)s"
+@click.option(
+    "-V",
+    "--version",
+    is_flag=True,
+    expose_value=False,
+    is_eager=True,
+    callback=_print_version,
+    help="Show the version and the template's identity, and exit.",
 )
 def cli() -> None:
     """Generate ready-to-run starter projects for Python web frameworks.
@@ -79,20 +93,56 @@ def cli() -> None:
     """
 
 
-@cli.command()
+class _FrameworkOption(click.Option):
+    """`--framework`, whose help lists the frameworks and their Pythons from the catalog.
+
+    The catalog is read only when the help is shown, so `scaffold --help` stays fast.
+    """
+
+    def get_help_record(self, ctx: click.Context) -> tuple[str, str] | None:
+        """The option's help line, with the catalog's frameworks filled in."""
+        from scaffold import catalog
+
+        facts = catalog.load()
+        ready = [
+            f"{fw.name} (Python {fw.python_range}"
+            + (", the default)" if fw.name == facts.default_framework else ")")
+            for fw in facts.frameworks.values()
+            if fw.ready
+        ]
+        later = [fw.name for fw in facts.frameworks.values() if not fw.ready]
+        self.help = f"One of {', '.join(ready)}." + (
+            f" Not built yet: {', '.join(later)}." if later else ""
+        )
+        return super().get_help_record(ctx)
+
+
+NEW_EPILOG = """Examples:
+
+\b
+  scaffold new blog
+      a project of the default framework; in a terminal, asks the rest
+  scaffold new shop -f django --database postgresql --feature auth,api -y
+      a Django project on PostgreSQL with accounts and an API; asks nothing
+"""
+
+
+@cli.command(epilog=NEW_EPILOG)
 @click.argument("name")
-@click.option(
-    "-f", "--framework", metavar="NAME", help=f"One of {FRAMEWORK_NAMES} (see `scaffold list`)."
-)
+@click.option("-f", "--framework", metavar="NAME", cls=_FrameworkOption)
 @click.option("--database", metavar="NAME", help="sqlite (default), postgresql or none.")
 @click.option(
     "--feature",
     "features",
     multiple=True,
     metavar="NAME",
-    help="auth, api, docker or ci; repeatable.",
+    help="auth, api, docker or ci; repeat it or give several: --feature auth,api.",
 )
-@click.option("--python", metavar="X.Y", help="The minimum Python version the project declares.")
+@click.option(
+    "--python",
+    metavar="X.Y",
+    help="The minimum Python the project declares (default: the framework's oldest).",
+)
 @click.option(
     "-d",
     "--data",
@@ -104,7 +154,11 @@ def cli() -> None:
     "-y", "--defaults", is_flag=True, help="Ask nothing: use defaults for every question not given."
 )
 @click.option("--pretend", is_flag=True, help="Show what would be created; write nothing.")
-@click.option("--force", is_flag=True, help="Write into a destination that is not empty.")
+@click.option(
+    "--force",
+    is_flag=True,
+    help="Write into a destination that is not empty (its other files are kept, not committed).",
+)
 @click.option(
     "-o",
     "--output-dir",
@@ -117,7 +171,9 @@ def cli() -> None:
     "--git/--no-git", default=True, show_default=True, help="Make the project a git repository."
 )
 @click.option(
-    "--install", is_flag=True, help="Create .venv in the project and install it with its dev extra."
+    "--install",
+    is_flag=True,
+    help="Create .venv in the project with a Python in its range and install it with its dev extra.",
 )
 @click.option("--template", metavar="SRC", help="Another copy of the template (a path or git URL).")
 @click.option(
@@ -133,49 +189,53 @@ def new(name: str, defaults: bool, output_dir: str, **options: Any) -> None:
 
     interactive = not defaults and sys.stdin.isatty()
     project = api.create(
-        name, output_dir=output_dir, interactive=interactive, echo=click.echo, **options
+        name,
+        output_dir=output_dir,
+        interactive=interactive,
+        echo=click.echo,
+        warn=lambda message: click.echo(f"Warning: {message}", err=True),
+        **options,
     )
     if options["pretend"]:
         click.echo(
-            f"Nothing was written (--pretend); the project would be created in {_shown(project.path)}."
+            f"Nothing was written (--pretend); the project would be created in {shown(project.path)}."
         )
         return
     _report(project)
 
 
 def _report(project: Any) -> None:
-    from scaffold import catalog
+    from scaffold import catalog, installer, messages
 
     answers = project.answers
     framework = catalog.load().framework(answers["framework"])
     database = catalog.load().database(answers["database"]).label
     features = ", ".join(answers.get("features") or []) or "no optional features"
+    python = installer.describe(installer.supported_versions(answers, framework))
     click.echo(
-        f"Created {_shown(project.path)}: a {framework.label} project ({database}; {features})."
+        f"Created {shown(project.path)}: a {framework.label} project ({database}; {features}), "
+        f"for Python {python}."
     )
+    if project.replaced:
+        click.echo(f"Replaced what was already there: {_some(project.replaced)}.")
     if project.committed:
         click.echo("It is a git repository with a first commit, ready for `scaffold update`.")
+        if project.others:
+            click.echo(
+                f"Left out of that commit, as they are not the template's: {_some(project.others)}"
+                " (commit them yourself: `scaffold update` needs a clean tree)."
+            )
     for note in project.notes:
         click.echo(f"Note: {note}.")
     click.echo("\nNext:")
-    click.echo(f"  cd {_shown(project.path)}")
-    if project.installed:
-        click.echo("  . .venv/bin/activate")
-    else:
-        click.echo("  make install")
-    if "migrate" in framework.make:
-        click.echo("  make migrate")
-    click.echo(f"  make dev        # then open http://127.0.0.1:{framework.port}/")
+    for line in messages.next_steps(answers, shown(project.path), installed=project.installed):
+        click.echo(line)
 
 
-def _shown(path: Path) -> str:
-    from pathlib import Path
-
-    try:
-        relative = path.relative_to(Path.cwd())
-    except ValueError:
-        return str(path)
-    return str(relative) if str(relative) != "." else "."
+def _some(paths: list[str], at_most: int = 8) -> str:
+    """A list of paths, shortened when long."""
+    listed = ", ".join(paths[:at_most])
+    return listed + (f" and {len(paths) - at_most} more" if len(paths) > at_most else "")
 
 
 @cli.command(name="list")
@@ -190,22 +250,8 @@ def list_(as_json: bool) -> None:
 
         click.echo(json.dumps(_catalog_json(facts), indent=2))
         return
-    click.echo("Frameworks (* marks frameworks not built yet; the first database is the default)")
-    width = max(len(name) for name in facts.frameworks) + 3
-    row = "  {:<" + str(width) + "}{:<12}{:<12}{}"
-    click.echo(row.format("NAME", "PYTHON", "DATABASE", "FEATURES WITH THAT DATABASE"))
-    for framework in facts.frameworks.values():
-        name = framework.name + ("" if framework.ready else "*")
-        for index, (database, features) in enumerate(facts.combinations(framework).items()):
-            first = index == 0
-            click.echo(
-                row.format(
-                    name if first else "",
-                    framework.python_range if first else "",
-                    database,
-                    " ".join(features) or "-",
-                )
-            )
+    click.echo("Frameworks (* marks those not built yet; each one's first database is its default)")
+    _table(_framework_rows(facts))
     click.echo("\nDatabases")
     for database in facts.databases.values():
         click.echo(f"  {database.name:<12}{database.label}: {database.help}")
@@ -215,13 +261,48 @@ def list_(as_json: bool) -> None:
         click.echo(f"  {feature.name:<12}{feature.label}: {feature.help}{needs}")
 
 
+def _framework_rows(facts: Any) -> list[list[str]]:
+    """The frameworks table: a header, then a row per framework and database."""
+    rows = [["NAME", "PYTHON", "PACKAGE", "DATABASE", "FEATURES WITH THAT DATABASE"]]
+    for framework in facts.frameworks.values():
+        name = framework.name + ("" if framework.ready else "*")
+        if framework.name == facts.default_framework:
+            name += " (default)"
+        package = framework.package
+        first = [name, framework.python_range, f"{package.name}{package.range}"]
+        for database, features in facts.combinations(framework).items():
+            rows.append([*first, database, " ".join(features) or "-"])
+            first = ["" for _ in first]
+    return rows
+
+
+def _table(rows: list[list[str]]) -> None:
+    widths = [max(len(row[column]) for row in rows) + 2 for column in range(len(rows[0]) - 1)]
+    for row in rows:
+        cells = [cell.ljust(width) for cell, width in zip(row, widths, strict=False)]
+        click.echo(("  " + "".join(cells) + row[-1]).rstrip())
+
+
+# The version of `scaffold list --json`'s layout: raised when a field changes or goes away.
+JSON_SCHEMA_VERSION = 1
+
+
 def _catalog_json(facts: Any) -> dict[str, Any]:
     return {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "default_framework": facts.default_framework,
         "frameworks": {
             framework.name: {
                 "label": framework.label,
                 "ready": framework.ready,
+                "default": framework.name == facts.default_framework,
                 "python": list(framework.python),
+                "python_below": framework.python_below,
+                "package": {
+                    "name": framework.package.name,
+                    "extras": list(framework.package.extras),
+                    "range": framework.package.range,
+                },
                 "databases": list(framework.databases),
                 "default_database": framework.default_database,
                 "features": list(framework.features),
@@ -250,6 +331,11 @@ def _catalog_json(facts: Any) -> dict[str, Any]:
 @click.argument("path", default=".", type=click.Path(file_okay=False))
 @click.option("--pretend", is_flag=True, help="Print the per-file plan; write nothing.")
 @click.option(
+    "--check",
+    is_flag=True,
+    help="Write nothing; exit 0 when the project is up to date, 1 (printing the plan) when not.",
+)
+@click.option(
     "--vcs-ref",
     metavar="REF",
     help="The template version (git tag, branch or commit) to update to.",
@@ -257,18 +343,41 @@ def _catalog_json(facts: Any) -> dict[str, Any]:
 @click.option(
     "-d", "--data", multiple=True, metavar="KEY=VALUE", help="Change an answer on the way."
 )
-def update(path: str, pretend: bool, vcs_ref: str | None, data: tuple[str, ...]) -> None:
+def update(
+    path: str, pretend: bool, check: bool, vcs_ref: str | None, data: tuple[str, ...]
+) -> None:
     """Update the project at PATH (default: here) to this scaffold's template.
 
     Your edits are kept: clean merges are applied, and where you and the
     template changed the same lines the file gets inline conflict markers.
     The project must be a git repository with nothing uncommitted.
+
+    With --check, nothing is written: for a CI job that tells you when the
+    template has moved on.
     """
     from scaffold import api
 
-    _report_update(
-        api.update(path, vcs_ref=vcs_ref, data=data, pretend=pretend), "Updated", "Would update"
+    if check and data:
+        raise click.UsageError("--check compares with the template and changes no answers: drop -d")
+    result = api.update(path, vcs_ref=vcs_ref, data=data, pretend=pretend or check)
+    if check:
+        _report_check(result)
+        return
+    _report_update(result, "Updated", "Would update")
+
+
+def _report_check(result: Any) -> None:
+    name = shown(result.path)
+    if not result.plan:
+        click.echo(f"{name} is up to date (template {result.new_ref}).")
+        return
+    click.echo(
+        f"{name} is behind (template {result.old_ref}; the latest is {result.new_ref}). "
+        f"`scaffold update` would make: {result.plan.summary()}."
     )
+    for line in result.plan.lines():
+        click.echo(line)
+    click.get_current_context().exit(ExitCode.BEHIND)
 
 
 @cli.command()
@@ -300,7 +409,7 @@ def remove(feature: str, path: str, pretend: bool) -> None:
 
 
 def _report_update(result: Any, done: str, planned: str) -> None:
-    name = _shown(result.path)
+    name = shown(result.path)
     versions = (
         f"template {result.old_ref}"
         if result.old_ref == result.new_ref

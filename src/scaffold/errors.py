@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
 from enum import IntEnum
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pathlib import Path
 
 
 class ExitCode(IntEnum):
@@ -10,6 +15,8 @@ class ExitCode(IntEnum):
 
     OK = 0
     FAILURE = 1
+    # `scaffold update --check`: the project is behind its template.
+    BEHIND = 1
     USAGE = 2
     INTERRUPTED = 130
 
@@ -46,3 +53,21 @@ class InstallError(ScaffoldError):
 
 class UpdateError(ScaffoldError):
     """An existing project cannot be updated as asked."""
+
+
+class Interrupted(ScaffoldError):
+    """Ctrl-C or SIGTERM stopped the run; the text says what was left behind."""
+
+    exit_code = ExitCode.INTERRUPTED
+
+
+def shown(path: Path) -> str:
+    """A path as messages show it: relative to the working directory when it lies inside it."""
+    # Imported here: `scaffold --help` imports this module, and needs no pathlib.
+    from pathlib import Path
+
+    try:
+        relative = path.relative_to(Path.cwd())
+    except ValueError:
+        return str(path)
+    return os.fspath(relative) if relative.parts else "."

@@ -90,7 +90,7 @@ def parse_data(pairs: Iterable[str]) -> dict[str, str]:
 
 
 def parse_features(value: str) -> list[str]:
-    """Read a features answer given as text: `auth,api`, `auth api` or `[auth, api]`."""
+    """Read features given as text: `auth`, `auth,api`, `auth api` or `[auth, api]`."""
     return [item for item in re.split(r"[\s,\[\]'\"]+", value) if item]
 
 
@@ -109,7 +109,7 @@ class ProjectRequest:
 
 
 def _one(option: str, given: str | None, data: dict[str, str], key: str) -> str | None:
-    if given is not None and key in data and data[key] != given:
+    if given is not None and key in data and data[key].lower() != given.lower():
         raise UsageError(f"{option} {given} and -d {key}={data[key]} disagree: give one of them")
     return given if given is not None else data.get(key)
 
@@ -147,17 +147,25 @@ def build_request(
     if "package_name" in given:
         package_name = given.pop("package_name")
         check_package_name(catalog, package_name)
+        answers["package_name"] = package_name
     else:
         package_name = package_name_for(project_name)
-        check_package_name(catalog, package_name, derived_from=project_name)
-    answers["package_name"] = package_name
+        try:
+            check_package_name(catalog, package_name, derived_from=project_name)
+        except UsageError:
+            # In a terminal, copier asks for the package name, and its validator explains why
+            # the derived one will not do.
+            if not interactive:
+                raise
+        else:
+            answers["package_name"] = package_name
 
     check_email(given.get("author_email", ""))
 
     framework_name = _one("--framework", framework, given, "framework")
     chosen = catalog.framework(framework_name) if framework_name is not None else None
     if chosen is None and not interactive:
-        chosen = catalog.framework("bottle")
+        chosen = catalog.framework(catalog.default_framework)
     if chosen is not None:
         if not chosen.ready:
             ready = ", ".join(fw.name for fw in catalog.frameworks.values() if fw.ready)
@@ -166,16 +174,18 @@ def build_request(
 
     database_name = _one("--database", database, given, "database")
     if database_name is not None:
-        catalog.database(database_name)
+        database_name = catalog.database(database_name).name
     elif chosen is not None and not interactive:
         database_name = chosen.default_database
     if database_name is not None:
         answers["database"] = database_name
 
     features_text = given.pop("features", None)
-    wanted = [*features, *(parse_features(features_text) if features_text is not None else [])]
-    for feature in wanted:
-        catalog.feature(feature)
+    wanted = [
+        catalog.feature(feature).name
+        for text in [*features, *([features_text] if features_text is not None else [])]
+        for feature in parse_features(text)
+    ]
     if wanted or not interactive:
         answers["features"] = [feature for feature in catalog.features if feature in wanted]
 
@@ -210,17 +220,17 @@ def answer_changes(
     """
     given: dict[str, Any] = parse_data(data)
     framework_name = str(answers["framework"])
-    if "framework" in given and given["framework"] != framework_name:
+    if "framework" in given and given["framework"].lower() != framework_name:
         raise UsageError(
             f"a project cannot change its framework (this one is {framework_name}): "
             "create a new project with `scaffold new` instead"
         )
     given.pop("framework", None)
     if "features" in given:
-        wanted = parse_features(given["features"])
-        for feature in wanted:
-            catalog.feature(feature)
+        wanted = [catalog.feature(feature).name for feature in parse_features(given["features"])]
         given["features"] = [feature for feature in catalog.features if feature in wanted]
+    if "database" in given:
+        given["database"] = catalog.database(given["database"]).name
     merged = {**answers, **given}
     if "project_name" in given:
         check_project_name(given["project_name"])

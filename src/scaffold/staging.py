@@ -2,15 +2,21 @@
 
 A failure or an interruption (Ctrl-C, SIGTERM) part-way removes the staging directory and any
 parent directories created for it, so the file system is left as it was.
+
+With `--force` the destination already holds files. The template is rendered into an empty staging
+directory all the same, so that what it wrote is known; `overlay` then brings the existing files
+that the template did not write into the staging directory, and says which ones it replaced.
 """
 
 from __future__ import annotations
 
+import filecmp
 import os
 import shutil
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from scaffold.errors import DestinationError, DestinationExistsError
@@ -29,8 +35,8 @@ def check_destination(destination: Path, *, force: bool) -> None:
 
 
 @contextmanager
-def staged(destination: Path, *, keep: bool) -> Iterator[Path]:
-    """A directory beside `destination` to render into; moved into place only on success."""
+def staged(destination: Path) -> Iterator[Path]:
+    """An empty directory beside `destination` to render into; moved into place only on success."""
     created = _make_parents(destination.parent)
     try:
         staging = Path(
@@ -44,14 +50,73 @@ def staged(destination: Path, *, keep: bool) -> Iterator[Path]:
             f"cannot write to {destination.parent}: {exc.strerror or exc}"
         ) from exc
     try:
-        if keep and destination.is_dir():
-            shutil.copytree(destination, staging, symlinks=True, dirs_exist_ok=True)
         yield staging
         _move_into_place(staging, destination)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         _remove_dirs(created)
         raise
+
+
+@dataclass
+class Overlay:
+    """What `overlay` did with the files that were already in the destination."""
+
+    replaced: list[str] = field(default_factory=list)
+    kept: list[str] = field(default_factory=list)
+    others: list[str] = field(default_factory=list)
+
+
+def overlay(existing: Path, staging: Path, *, keep: Callable[[str], bool]) -> Overlay:
+    """Bring the files of `existing` that the template did not write into `staging`.
+
+    A file the template also wrote is replaced by the template's (and listed as replaced when
+    they differ), unless `keep(path)` says the existing one wins, as copier's `_skip_if_exists`
+    does. A file where the template put a directory, or the other way round, is refused.
+    """
+    result = Overlay()
+    for directory, subdirectories, names in os.walk(existing):
+        relative = Path(directory).relative_to(existing)
+        for name in [*subdirectories, *names]:
+            source, path = Path(directory) / name, (relative / name).as_posix()
+            target = staging / path
+            if source.is_dir() and not source.is_symlink():
+                if target.exists() and not target.is_dir():
+                    _clash(existing, path, "a directory", "a file")
+                target.mkdir(exist_ok=True)
+                shutil.copystat(source, target)
+            elif not (target.exists() or target.is_symlink()):
+                _copy(source, target)
+                if path.split("/", 1)[0] != ".git":
+                    result.others.append(path)
+            elif target.is_dir() and not target.is_symlink():
+                _clash(existing, path, "a file", "a directory")
+            elif keep(path):
+                target.unlink()
+                _copy(source, target)
+                result.kept.append(path)
+            elif source.is_symlink() or not filecmp.cmp(source, target, shallow=False):
+                result.replaced.append(path)
+        subdirectories[:] = [
+            name for name in subdirectories if not (Path(directory) / name).is_symlink()
+        ]
+    for paths in (result.replaced, result.kept, result.others):
+        paths.sort()
+    return result
+
+
+def _copy(source: Path, target: Path) -> None:
+    if source.is_symlink():
+        target.symlink_to(os.readlink(source))
+    else:
+        shutil.copy2(source, target)
+
+
+def _clash(existing: Path, path: str, theirs: str, ours: str) -> None:
+    raise DestinationError(
+        f"{existing / path} is {theirs}, and the template writes {ours} there: move it away, "
+        "then run the command again"
+    )
 
 
 def _make_parents(directory: Path) -> list[Path]:

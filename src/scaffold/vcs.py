@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import shutil
 import subprocess
+from collections.abc import Iterable
 from pathlib import Path
 
 from scaffold.errors import ScaffoldError
@@ -22,13 +23,14 @@ def available() -> bool:
     return shutil.which("git") is not None
 
 
-def git(*args: str, cwd: Path, env: dict[str, str] | None = None) -> str:
+def git(*args: str, cwd: Path, env: dict[str, str] | None = None, stdin: str | None = None) -> str:
     """Run git in `cwd` and return its standard output; raise GitError with git's own message."""
     try:
         done = subprocess.run(
             ["git", *args],
             cwd=cwd,
             env={**os.environ, **(env or {})},
+            input=stdin,
             capture_output=True,
             text=True,
             check=False,
@@ -75,13 +77,21 @@ def identity_env(cwd: Path, name: str = "", email: str = "") -> dict[str, str]:
     return identity(name or FALLBACK_IDENTITY[0], email or FALLBACK_IDENTITY[1])
 
 
-def init_and_commit(path: Path, message: str, *, name: str = "", email: str = "") -> None:
-    """Make `path` a new repository whose first commit holds everything in it."""
+def init_and_commit(
+    path: Path, message: str, *, name: str = "", email: str = "", leave_out: Iterable[str] = ()
+) -> None:
+    """Make `path` a new repository whose first commit holds everything in it but `leave_out`."""
     init = ["init", "-q"]
     if not config_value("init.defaultBranch", path):
         init.append("--initial-branch=main")
     git(*init, cwd=path)
     git("add", "-A", cwd=path)
+    if paths := "\0".join(leave_out):
+        git(
+            "rm", "-r", "-q", "--cached", "--ignore-unmatch",
+            "--pathspec-from-file=-", "--pathspec-file-nul",
+            cwd=path, env={"GIT_LITERAL_PATHSPECS": "1"}, stdin=paths,
+        )  # fmt: skip
     commit(path, message, name=name, email=email)
 
 

@@ -1,38 +1,58 @@
 """Machinery for running generated projects for real: installers, servers and a PostgreSQL cluster.
 
 Every server runs in its own process group on 127.0.0.1 and is stopped through that group's id.
+Tests of one combination share its generated, installed project (`installed_project`): they carry
+the same xdist group, so they run one after the other in the same worker process.
 """
 
 from __future__ import annotations
 
 import contextlib
 import glob
+import http.server
 import json
 import os
+import platform
+import re
 import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
-
-import pytest
+from typing import NoReturn
 
 try:
     import tomllib
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from ..conftest import REPO, clean_environ
+import pytest
+from packaging.specifiers import SpecifierSet
+
+import scaffold
+from scaffold.catalog import Framework
+
+from ..conftest import CATALOG, REPO, Combination, clean_environ, set_git_identity
 
 SERVER_START_TIMEOUT = 60
+PROJECT_NAME = "Shop Front"
+
+
+def unavailable(reason: str) -> NoReturn:
+    """Skip the test because something it needs is missing here; fail instead under
+    SCAFFOLD_REQUIRE_TOOLS=1, as .ci/run sets it, where everything must run."""
+    if os.environ.get("SCAFFOLD_REQUIRE_TOOLS") == "1":
+        pytest.fail(f"{reason} (SCAFFOLD_REQUIRE_TOOLS=1: nothing may be skipped)")
+    pytest.skip(reason)
 
 
 def uv_executable() -> str | None:
@@ -77,6 +97,18 @@ def run(
     return done.stdout
 
 
+def project_python(project: Path) -> str:
+    """An interpreter the project accepts: this one, else its minimum version (PATH or pyenv)."""
+    requires = tomllib.loads((project / "pyproject.toml").read_text())["project"]["requires-python"]
+    if SpecifierSet(requires).contains(platform.python_version()):
+        return sys.executable
+    minimum = re.search(r">=\s*(\d+\.\d+)", requires).group(1)
+    python = find_python(minimum)
+    if python is None:
+        pytest.skip(f"no Python {minimum} interpreter on this machine (PATH or ~/.pyenv)")
+    return python
+
+
 def extras_for_tests(project: Path) -> str:
     """The extras its tests need: dev, and browser where the project has a browser test."""
     metadata = tomllib.loads((project / "pyproject.toml").read_text())["project"]
@@ -84,8 +116,10 @@ def extras_for_tests(project: Path) -> str:
     return ",".join(name for name in ("dev", "browser") if name in extras)
 
 
-def install(project: Path, python: str = sys.executable, tool: str = "uv") -> None:
-    """Create project/.venv with `python` and install the project with the extras of its tests."""
+def install(project: Path, python: str | None = None, tool: str = "uv") -> None:
+    """Create project/.venv with `python` (by default one the project accepts) and install the
+    project with the extras of its tests."""
+    python = python or project_python(project)
     venv_python = str(project / ".venv" / "bin" / "python")
     target = f".[{extras_for_tests(project)}]"
     if tool == "uv":
@@ -123,25 +157,20 @@ def fetch(
     timeout: float = 10,
     *,
     form: dict[str, str] | None = None,
-    json_body: object = None,
     headers: dict[str, str] | None = None,
+    method: str | None = None,
+    body: bytes | None = None,
 ) -> Response:
-    """GET `url` (or POST `form`, URL-encoded, or `json_body`) with `headers`, without following
-    redirects."""
+    """GET `url` (or POST `form`, URL-encoded, or send `body` with `method`) with `headers`,
+    without following redirects."""
 
     class NoRedirect(urllib.request.HTTPRedirectHandler):
         def redirect_request(self, *args, **kwargs):
             return None
 
     opener = urllib.request.build_opener(NoRedirect)
-    headers = dict(headers or {})
-    data = None
-    if form is not None:
-        data = urllib.parse.urlencode(form).encode()
-    elif json_body is not None:
-        data = json.dumps(json_body).encode()
-        headers.setdefault("Content-Type", "application/json")
-    request = urllib.request.Request(url, data=data, headers=headers)
+    data = urllib.parse.urlencode(form).encode() if form is not None else body
+    request = urllib.request.Request(url, data=data, headers=headers or {}, method=method)
     try:
         with opener.open(request, timeout=timeout) as answer:
             status, raw_headers, body = answer.status, answer.headers, answer.read()
@@ -151,6 +180,50 @@ def fetch(
     for name, value in raw_headers.items():
         received.setdefault(name.lower(), []).append(value)
     return Response(status, received, body.decode(errors="replace"))
+
+
+def cookies_of(response_headers: dict[str, list[str]]) -> dict[str, str]:
+    """The cookies a response sets, by name."""
+    found = {}
+    for header in response_headers.get("set-cookie", []):
+        name, _, rest = header.partition("=")
+        found[name] = rest.split(";", 1)[0]
+    return found
+
+
+def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
+    """A Cookie request header sending `cookies`."""
+    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
+
+
+@contextlib.contextmanager
+def stub_server(answer: Callable[[str, int], tuple[int, str, bytes]]) -> Iterator[str]:
+    """A tiny HTTP/1.1 server on 127.0.0.1, in a thread, for checking the checkers; its URL.
+
+    `answer(path, port)` gives the status, content type and body of a GET.
+    """
+
+    class Handler(http.server.BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            status, content_type, body = answer(self.path, self.server.server_address[1])
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
 
 
 class Server:
@@ -203,20 +276,6 @@ class Server:
         self._log_file.close()
 
 
-def cookies_of(response_headers: dict[str, list[str]]) -> dict[str, str]:
-    """The cookies a response sets, by name."""
-    found = {}
-    for header in response_headers.get("set-cookie", []):
-        name, _, rest = header.partition("=")
-        found[name] = rest.split(";", 1)[0]
-    return found
-
-
-def cookie_header(cookies: dict[str, str]) -> dict[str, str]:
-    """A Cookie request header sending `cookies`."""
-    return {"Cookie": "; ".join(f"{name}={value}" for name, value in cookies.items())}
-
-
 @contextlib.contextmanager
 def serving(project: Path, target: str, env: dict[str, str]) -> Iterator[Server]:
     """A running, healthy `make <target>` server for the duration of the block."""
@@ -234,7 +293,7 @@ class PostgreSQL:
     def __init__(self, root: Path) -> None:
         binaries = find_postgres_binaries()
         if binaries is None:
-            pytest.skip(
+            unavailable(
                 "no PostgreSQL server binaries (initdb, postgres) here: apt-get install postgresql"
             )
         self.bin = binaries
@@ -351,3 +410,70 @@ def checkout_copy(destination: Path) -> Path:
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_bytes(source.read_bytes())
     return destination
+
+
+def generate(combination: Combination, output: Path, template: Path) -> Path:
+    """Generate `combination` as the project "Shop Front" in `output`; its directory."""
+    project = scaffold.create(
+        "shop-front",
+        framework=combination.framework,
+        database=combination.database,
+        features=combination.features,
+        data=[f"project_name={PROJECT_NAME}"],
+        output_dir=output,
+        template=str(template),
+    )
+    return project.path
+
+
+def database_environment(
+    combination: Combination, request: pytest.FixtureRequest
+) -> dict[str, str]:
+    """For PostgreSQL projects, fresh databases for the tests and for the servers."""
+    if combination.database != "postgresql":
+        return {}
+    postgres = request.getfixturevalue("postgres")
+    name = re.sub(r"\W", "_", combination.id)
+    return {
+        "TEST_DATABASE_URL": postgres.create_database(f"test_{name}"),
+        "DATABASE_URL": postgres.create_database(f"app_{name}"),
+    }
+
+
+@dataclass(frozen=True)
+class Project:
+    """A generated, installed and migrated project, and the environment its commands run in."""
+
+    root: Path
+    combination: Combination
+    env: dict[str, str]
+
+    @property
+    def framework(self) -> Framework:
+        """The project's framework, from the catalog."""
+        return CATALOG.framework(self.combination.framework)
+
+
+@pytest.fixture(scope="session")
+def installed_project(
+    template_copy: Path, tmp_path_factory: pytest.TempPathFactory, request: pytest.FixtureRequest
+) -> Callable[[Combination], Project]:
+    """A function giving the project of a combination, made once per test process."""
+    made: dict[Combination, Project] = {}
+    home = tmp_path_factory.mktemp("scaffold-data")
+
+    def get(combination: Combination) -> Project:
+        if combination not in made:
+            with pytest.MonkeyPatch.context() as patch:
+                patch.setenv("SCAFFOLD_DATA_DIR", str(home))
+                set_git_identity(patch)
+                root = generate(combination, tmp_path_factory.mktemp(combination.id), template_copy)
+            install(root)
+            env = clean_environ(**database_environment(combination, request))
+            framework = CATALOG.framework(combination.framework)
+            if "migrate" in framework.make and combination.database != "none":
+                run(["make", "migrate"], root, env)
+            made[combination] = Project(root, combination, env)
+        return made[combination]
+
+    return get

@@ -10,15 +10,17 @@ from __future__ import annotations
 import html
 import re
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 
-from ..conftest import Combination, clean_environ
-from .conftest import Server, cookie_header, cookies_of, fetch, serving
-from .test_projects import PROJECT_NAME, generate_and_install
+from ..conftest import Combination, clean_environ, set_git_identity
+from .conftest import Server, cookie_header, cookies_of, fetch, install, run, serving
+from .test_projects import PROJECT_NAME, generate
 
-pytestmark = pytest.mark.e2e
+# The tests share a module-scoped project: one worker runs them all.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cherrypy-project")]
 
 EMAIL = "grace@example.com"
 PASSWORD = "a long enough password"
@@ -26,12 +28,16 @@ TRACEBACK = "Traceback (most recent call last)"
 
 
 @pytest.fixture(scope="module")
-def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One installed CherryPy project with SQLite, accounts and the API, shared by these tests."""
     root = tmp_path_factory.mktemp("cherrypy")
-    return generate_and_install(
-        Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy
-    )
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
+        set_git_identity(patch)
+        path = generate(Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy)
+    install(path)
+    run(["make", "migrate"], path)
+    yield path
 
 
 def sign_up(url: str) -> dict[str, str]:

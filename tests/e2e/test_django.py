@@ -2,20 +2,14 @@
 
 Its migrations match its models, the production settings pass Django's deploy check in the
 environment the project documents, the admin answers, WhiteNoise serves the collected static
-files, and plain HTTP is redirected to HTTPS in production except for /health.
+files, and plain HTTP is redirected to HTTPS in production except for /health. (The image's
+commands are run for every framework in test_deployment.py.)
 """
 
 from __future__ import annotations
 
-import contextlib
-import json
-import os
 import re
-import shutil
-import signal
 import subprocess
-import sys
-import time
 import urllib.request
 from collections.abc import Iterator
 from dataclasses import dataclass
@@ -26,7 +20,7 @@ import pytest
 import scaffold
 
 from ..conftest import CATALOG, Combination, as_params, clean_environ
-from .conftest import fetch, find_python, free_port, install, run, serving
+from .conftest import fetch, find_python, install, run, serving
 
 pytestmark = pytest.mark.e2e
 
@@ -166,7 +160,7 @@ def test_production_redirects_plain_http_except_the_health_check(project: Projec
         proxied = urllib.request.Request(server.url + "/", headers={"X-Forwarded-Proto": "https"})
         with urllib.request.urlopen(proxied, timeout=10) as answer:
             assert answer.status == 200
-            assert answer.headers["Strict-Transport-Security"].startswith("max-age=60;")
+            assert answer.headers["Strict-Transport-Security"].startswith("max-age=31536000;")
 
 
 def test_the_oldest_supported_python_runs_the_project(
@@ -192,50 +186,3 @@ def test_the_oldest_supported_python_runs_the_project(
     tests = run(["make", "test"], root)
     assert re.search(r"\d+ passed", tests), tests
     assert "skipped" not in tests, tests
-
-
-@pytest.mark.parametrize(
-    "project", as_params([c for c in COMBINATIONS if "docker" in c.features]), indirect=True
-)
-def test_the_image_layout_serves(project: Project, tmp_path: Path) -> None:
-    """The Dockerfile's steps, without Docker: the installed wheel, run from another directory."""
-    image = tmp_path / "image"
-    run([sys.executable, "-m", "venv", str(image / "venv")], project.root)
-    run([str(image / "venv" / "bin" / "pip"), "install", "--quiet", "."], project.root)
-    app = image / "app"
-    app.mkdir()
-    for name in ("manage.py", "gunicorn.conf.py"):
-        shutil.copy2(project.root / name, app / name)
-    (app / "var").mkdir()
-    env = {
-        **project.production_environment(DJANGO_ALLOWED_HOSTS="127.0.0.1"),
-        "PATH": f"{image / 'venv' / 'bin'}:{os.environ['PATH']}",
-        "DJANGO_STATIC_ROOT": str(app / "staticfiles"),
-    }
-    if project.combination.database == "sqlite":
-        env["DATABASE_URL"] = f"sqlite:///{app / 'var' / 'db.sqlite3'}"
-    run(["python", "manage.py", "collectstatic", "--noinput", "--verbosity", "0"], app, env)
-    dockerfile = (project.root / "Dockerfile").read_text()
-    command = json.loads(re.search(r"^CMD (\[.*\])$", dockerfile, re.MULTILINE).group(1))
-    port = free_port()
-    env.update(HOST="127.0.0.1", PORT=str(port))
-    server = subprocess.Popen(command, cwd=app, env=env, start_new_session=True)
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and server.poll() is None:
-            with contextlib.suppress(OSError):
-                if fetch(f"http://127.0.0.1:{port}/health", timeout=2).status == 200:
-                    break
-            time.sleep(0.2)
-        else:
-            pytest.fail(f"the image's command did not serve /health (exit {server.poll()})")
-        proxied = urllib.request.Request(
-            f"http://127.0.0.1:{port}/", headers={"X-Forwarded-Proto": "https"}
-        )
-        with urllib.request.urlopen(proxied, timeout=10) as answer:
-            assert answer.status == 200
-            assert re.search(r"/static/style\.[0-9a-f]{12}\.css", answer.read().decode())
-    finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(server.pid, signal.SIGTERM)
-        server.wait(timeout=30)

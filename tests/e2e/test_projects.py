@@ -7,59 +7,34 @@ import os
 import re
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
-import scaffold
-
-from ..conftest import CATALOG, READY, Combination, as_params, clean_environ, typical_combinations
-from .conftest import fetch, find_python, free_port, install, run, serving, uv_executable
+from ..conftest import (
+    CATALOG,
+    READY,
+    REPO,
+    Combination,
+    as_params,
+    clean_environ,
+    typical_combinations,
+)
+from .conftest import (
+    PROJECT_NAME,
+    Project,
+    fetch,
+    find_python,
+    free_port,
+    generate,
+    install,
+    run,
+    serving,
+    uv_executable,
+)
 
 pytestmark = pytest.mark.e2e
-
-PROJECT_NAME = "Shop Front"
-
-
-def generate(combination: Combination, output: Path, template: Path) -> Path:
-    project = scaffold.create(
-        "shop-front",
-        framework=combination.framework,
-        database=combination.database,
-        features=combination.features,
-        data=[f"project_name={PROJECT_NAME}"],
-        output_dir=output,
-        template=str(template),
-    )
-    return project.path
-
-
-def generate_and_install(combination: Combination, root: Path, template: Path) -> Path:
-    """A project generated under `root` (with its own data directory and a git identity) and
-    installed: what a module-scoped fixture shares between a framework's own tests."""
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            patch.setenv(variable, "Test Author")
-        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            patch.setenv(variable, "test@example.com")
-        path = generate(combination, root, template)
-    install(path)
-    return path
-
-
-def database_environment(
-    combination: Combination, request: pytest.FixtureRequest
-) -> dict[str, str]:
-    """For PostgreSQL projects, fresh databases for the tests and for the servers."""
-    if combination.database != "postgresql":
-        return {}
-    postgres = request.getfixturevalue("postgres")
-    name = re.sub(r"\W", "_", combination.id)
-    return {
-        "TEST_DATABASE_URL": postgres.create_database(f"test_{name}"),
-        "DATABASE_URL": postgres.create_database(f"app_{name}"),
-    }
 
 
 def check_live(server_url: str, combination: Combination, production: bool) -> None:
@@ -87,23 +62,15 @@ def check_live(server_url: str, combination: Combination, production: bool) -> N
 
 @pytest.mark.parametrize("combination", as_params(typical_combinations()))
 def test_project_installs_tests_lints_and_serves(
-    combination: Combination,
-    template_copy: Path,
-    tmp_path: Path,
-    isolated_home: Path,
-    request: pytest.FixtureRequest,
+    combination: Combination, installed_project: Callable[[Combination], Project]
 ) -> None:
-    root = generate(combination, tmp_path, template_copy)
-    install(root)
-    env = clean_environ(**database_environment(combination, request))
-    run(["make", "lint"], root, env)
-    tests = run(["make", "test"], root, env)
+    project = installed_project(combination)
+    run(["make", "lint"], project.root, project.env)
+    tests = run(["make", "test"], project.root, project.env)
     assert re.search(r"\d+ passed", tests), tests
     assert "skipped" not in tests, tests
-    if "migrate" in CATALOG.framework(combination.framework).make:
-        run(["make", "migrate"], root, env)
     for target, production in (("serve", True), ("dev", False)):
-        with serving(root, target, env) as server:
+        with serving(project.root, target, project.env) as server:
             check_live(server.url, combination, production)
 
 
@@ -205,3 +172,83 @@ def test_new_with_install_falls_back_to_pip(
     assert done.returncode == 0, done.stderr
     assert "(pip)" in done.stdout, done.stdout
     run(["make", "test"], tmp_path / "myapp")
+
+
+@pytest.fixture(scope="module")
+def scaffold_on_python_310(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """scaffold installed for Python 3.10, which it supports and the default Bottle project does
+    not (Bottle projects start at 3.11)."""
+    python = find_python("3.10")
+    if python is None:
+        pytest.skip("no Python 3.10 interpreter on this machine (PATH or ~/.pyenv)")
+    uv = uv_executable()
+    assert uv, "the test dependencies include uv"
+    venv = tmp_path_factory.mktemp("scaffold-310") / "venv"
+    run([uv, "venv", "--quiet", "--python", python, str(venv)], venv.parent)
+    run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(REPO)],
+        venv.parent)  # fmt: skip
+    return venv / "bin" / "scaffold"
+
+
+def tools_dir(tmp_path: Path, *, uv: bool, python311: bool) -> Path:
+    """A PATH directory with git, make and sh; with uv and python3.11 when asked."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    for tool in ("git", "make", "sh"):
+        (bin_dir / tool).symlink_to(subprocess.check_output(["which", tool], text=True).strip())
+    if uv:
+        (bin_dir / "uv").symlink_to(uv_executable())
+    if python311:
+        found = find_python("3.11")
+        if found is None:
+            pytest.skip("no Python 3.11 interpreter on this machine (PATH or ~/.pyenv)")
+        (bin_dir / "python3.11").symlink_to(found)
+    return bin_dir
+
+
+def new_bottle_with_install(
+    scaffold_command: Path, template: Path, cwd: Path, bin_dir: Path
+) -> subprocess.CompletedProcess[str]:
+    """`scaffold new myapp -f bottle --install` with only `bin_dir` on PATH."""
+    return subprocess.run(
+        [str(scaffold_command), "new", "myapp", "-y", "-f", "bottle", "--install",
+         "--template", str(template)],
+        cwd=cwd, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+
+
+@pytest.mark.parametrize("tool", ["uv", "pip"])
+def test_install_finds_a_python_in_the_project_range_for_a_scaffold_outside_it(
+    scaffold_on_python_310: Path,
+    template_copy: Path,
+    tmp_path: Path,
+    isolated_home: Path,
+    tool: str,
+) -> None:
+    bin_dir = tools_dir(tmp_path, uv=tool == "uv", python311=True)
+    done = new_bottle_with_install(scaffold_on_python_310, template_copy, tmp_path, bin_dir)
+    assert done.returncode == 0, done.stderr
+    assert f"({tool})" in done.stdout
+    assert "Warning" not in done.stderr
+    root = tmp_path / "myapp"
+    version = run(
+        [".venv/bin/python", "-c", "import sys; print('%d.%d' % sys.version_info[:2])"], root
+    )
+    assert version.strip() in CATALOG.framework("bottle").python
+    run([".venv/bin/python", "-c", "import myapp, pytest, webtest"], root)
+
+
+def test_install_without_a_python_in_range_or_uv_writes_nothing(
+    scaffold_on_python_310: Path, template_copy: Path, tmp_path: Path, isolated_home: Path
+) -> None:
+    bin_dir = tools_dir(tmp_path, uv=False, python311=False)
+    work = tmp_path / "work"
+    work.mkdir()
+    done = new_bottle_with_install(scaffold_on_python_310, template_copy, work, bin_dir)
+    assert done.returncode == 1
+    assert done.stderr == (
+        "Error: --install needs Python 3.11 to 3.13 (the project's range; this one is 3.10) or "
+        "uv, and neither was found: install uv or python3.13, or leave out --install\n"
+    )
+    assert list(work.iterdir()) == []

@@ -9,6 +9,8 @@ from pathlib import Path
 import pytest
 import yaml
 
+from scaffold import fingerprint
+
 from ..conftest import REPO, clean_environ
 from .conftest import checkout_copy
 
@@ -38,7 +40,9 @@ def test_the_readme_generate_command_works_from_a_fresh_copy(tmp_path: Path) -> 
     answers = yaml.safe_load((project / ".copier-answers.yml").read_text())
     # Installed from a wheel, scaffold renders from its template store, which copier can update from.
     assert answers["_src_path"] == str(data / "templates")
-    assert re.fullmatch(r"v\d+\.\d+\.\d+", answers["_commit"])
+    # The store's tag names the version and the template's content hash, which the wheel recorded.
+    assert re.fullmatch(r"v\d+\.\d+\.\d+\+[0-9a-f]{12}", answers["_commit"])
+    assert answers["_commit"].endswith(f"+{fingerprint.compute(checkout)}")
     log = subprocess.run(
         ["git", "log", "--oneline"], cwd=project, capture_output=True, text=True, check=True
     )

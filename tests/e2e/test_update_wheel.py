@@ -10,15 +10,19 @@ import os
 import re
 import subprocess
 import sys
+import zipfile
 from pathlib import Path
 
 import pytest
+
+from scaffold import fingerprint
 
 from ..conftest import REPO, clean_environ
 from ..versions import assert_merged, owner_edits, release_next_version
 from .conftest import checkout_copy, run, uv_executable
 
-pytestmark = pytest.mark.e2e
+# The tests share a module-scoped project: one worker runs them all.
+pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("update-wheels")]
 
 
 def current_version() -> str:
@@ -52,6 +56,11 @@ def build_wheel(checkout: Path, into: Path) -> Path:
     return wheel
 
 
+def store_tag(version: str, checkout: Path) -> str:
+    """The template store's tag for the template a build from `checkout` carries."""
+    return f"v{version}+{fingerprint.compute(checkout)}"
+
+
 @pytest.fixture(scope="module")
 def wheels(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     """The wheel directory, wheel X and wheel X+1."""
@@ -65,6 +74,22 @@ def wheels(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Path, Path]:
     release_next_version(newer, tag=None)
     new = build_wheel(newer, directory)
     return directory, old, new
+
+
+@pytest.fixture(scope="module")
+def same_version(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str, Path, str]:
+    """Two builds of version X whose templates differ (as after `git pull && pip install .`):
+    each wheel, and the store tag of the template it carries."""
+    root = tmp_path_factory.mktemp("same-version")
+    first = checkout_copy(root / "first")
+    later = checkout_copy(root / "later")
+    release_next_version(later, tag=None)
+    return (
+        build_wheel(first, root / "dist-first"),
+        store_tag(current_version(), first),
+        build_wheel(later, root / "dist-later"),
+        store_tag(current_version(), later),
+    )
 
 
 class Machine:
@@ -132,15 +157,27 @@ def install_wheel(venv: Path, wheel: Path) -> None:
     )
 
 
-def new_project(machine: Machine, where: Path) -> Path:
+def new_project(machine: Machine, where: Path, tag: str | None = None) -> Path:
     where.mkdir(parents=True, exist_ok=True)
     done = machine.scaffold("new", "myapp", "-f", "bottle", "-y", cwd=where)
     assert done.returncode == 0, done.stderr
     project = where / "myapp"
     text = (project / ".copier-answers.yml").read_text()
     assert "_src_path: ~/.local/share/scaffold/templates" in text
-    assert f"_commit: v{current_version()}" in text
+    assert f"_commit: {tag or store_tag(current_version(), REPO)}\n" in text
     return project
+
+
+def edited_projects(
+    machine: Machine, places: list[Path], tag: str | None = None
+) -> dict[Path, str]:
+    """A project made in each place and edited by its owner; each one's .env before any update."""
+    envs = {}
+    for place in places:
+        project = new_project(machine, place, tag)
+        envs[project] = (project / ".env").read_text()
+        owner_edits(project)
+    return envs
 
 
 def test_an_upgraded_scaffold_updates_projects_of_the_old_one(
@@ -149,23 +186,19 @@ def test_an_upgraded_scaffold_updates_projects_of_the_old_one(
     _, old_wheel, new_wheel = wheels
     machine = Machine(tmp_path / "home", venv)
     install_wheel(venv, old_wheel)
-    first = new_project(machine, tmp_path / "first")
-    second = new_project(machine, tmp_path / "second")
-    envs = {}
-    for project in (first, second):
-        envs[project] = (project / ".env").read_text()
-        owner_edits(project)
+    first, second = envs = edited_projects(machine, [tmp_path / "first", tmp_path / "second"])
 
     install_wheel(venv, new_wheel)
     done = machine.scaffold("update", cwd=first)
     assert done.returncode == 0, done.stderr
     assert "  conflict  README.md" in done.stdout
-    assert_merged(first, envs[first], version=f"v{next_version(current_version())}")
+    newer = store_tag(next_version(current_version()), checkout_with_next_release(tmp_path))
+    assert_merged(first, envs[first], version=newer)
 
     # Plain copier, on the same machine, finds the new version in the template store.
     copier = machine.run("copier", "update", "--defaults", cwd=second)
     assert copier.returncode == 0, copier.stderr
-    assert_merged(second, envs[second], version=f"v{next_version(current_version())}")
+    assert_merged(second, envs[second], version=newer)
 
 
 def test_a_project_from_another_machine_gets_its_old_template_rebuilt(
@@ -196,9 +229,53 @@ def test_a_project_from_another_machine_gets_its_old_template_rebuilt(
 
     done = here.scaffold("update", cwd=project, PIP_NO_INDEX="1", PIP_FIND_LINKS=str(wheel_dir))
     assert done.returncode == 0, done.stderr
-    assert_merged(project, env_before, version=f"v{next_version(current_version())}")
+    newer = store_tag(next_version(current_version()), checkout_with_next_release(tmp_path))
+    assert_merged(project, env_before, version=newer)
     store = here.home / ".local" / "share" / "scaffold" / "templates"
     tags = subprocess.run(
         ["git", "tag"], cwd=store, capture_output=True, text=True, check=True
     ).stdout.split()
-    assert tags == [f"v{current_version()}", f"v{next_version(current_version())}"]
+    assert sorted(tags) == sorted([store_tag(current_version(), REPO), newer])
+
+
+def checkout_with_next_release(tmp_path: Path) -> Path:
+    """The template of wheel X+1, to compute its hash."""
+    copy = checkout_copy(tmp_path / "next-release")
+    release_next_version(copy, tag=None)
+    return copy
+
+
+def test_two_builds_of_one_version_each_render_their_own_template(
+    same_version: tuple[Path, str, Path, str], tmp_path: Path, venv: Path
+) -> None:
+    first_wheel, first_tag, later_wheel, later_tag = same_version
+    assert first_tag != later_tag
+    for wheel, tag in ((first_wheel, first_tag), (later_wheel, later_tag)):
+        with zipfile.ZipFile(wheel) as archive:
+            recorded = archive.read(f"scaffold/template/{fingerprint.HASH_FILE}").decode()
+        assert f"v{current_version()}+{recorded.strip()}" == tag
+    machine = Machine(tmp_path / "home", venv)
+    install_wheel(venv, first_wheel)
+    version = machine.scaffold("--version", cwd=tmp_path)
+    assert version.stdout == f"scaffold {current_version()} (template {first_tag.split('+')[1]})\n"
+    made_first, by_copier = envs = edited_projects(
+        machine, [tmp_path / "first", tmp_path / "copier"], first_tag
+    )
+
+    # `git pull && pip install .`: the same version number, another template.
+    install_wheel(venv, later_wheel)
+    version = machine.scaffold("--version", cwd=tmp_path)
+    assert version.stdout == f"scaffold {current_version()} (template {later_tag.split('+')[1]})\n"
+    made_later = new_project(machine, tmp_path / "later", later_tag)
+    assert (made_later / "CHANGELOG.md").is_file()
+
+    check = machine.scaffold("update", "--check", cwd=made_first)
+    assert check.returncode == 1, check.stderr
+    assert f"(template {first_tag}; the latest is {later_tag})" in check.stdout
+    done = machine.scaffold("update", cwd=made_first)
+    assert done.returncode == 0, done.stderr
+    assert_merged(made_first, envs[made_first], version=later_tag)
+
+    copier = machine.run("copier", "update", "--defaults", "--vcs-ref", later_tag, cwd=by_copier)
+    assert copier.returncode == 0, copier.stderr
+    assert_merged(by_copier, envs[by_copier], version=later_tag)

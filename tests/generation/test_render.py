@@ -78,10 +78,17 @@ def test_combination_renders_a_clean_project(
         done = subprocess.run([*lint, *command], cwd=root, capture_output=True, text=True)
         assert done.returncode == 0, done.stdout + done.stderr
 
+    # migrate and migration exist where the framework has them, and only with a database.
     framework = CATALOG.framework(combination.framework)
-    targets = MAKE_TARGETS + (["migrate"] if "migrate" in framework.make else [])
+    database_targets = [name for name in ("migrate", "migration") if name in framework.make]
+    targets = MAKE_TARGETS + (database_targets if combination.database != "none" else [])
     dry_run = subprocess.run(["make", "-n", *targets], cwd=root, capture_output=True, text=True)
     assert dry_run.returncode == 0, dry_run.stderr
+    listed = subprocess.run(["make", "help"], cwd=root, capture_output=True, text=True).stdout
+    assert sorted(line.split()[1] for line in listed.splitlines()) == sorted(targets)
+    for name in set(database_targets) - set(targets):
+        missing = subprocess.run(["make", "-n", name], cwd=root, capture_output=True, text=True)
+        assert missing.returncode != 0, f"make {name} exists without a database"
 
 
 @pytest.mark.parametrize("framework", [fw.name for fw in CATALOG.frameworks.values() if fw.ready])

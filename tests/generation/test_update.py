@@ -123,6 +123,7 @@ def test_an_interrupted_update_leaves_the_project_as_it_was(
     monkeypatch.setattr(copier, "run_update", interrupted)
     result = CliRunner().invoke(cli, ["update", str(project)])
     assert result.exit_code == 130
+    assert result.stderr == "Error: interrupted; the project was put back as it was\n"
     after = {
         path: path.read_bytes()
         for path in project.rglob("*")
@@ -130,6 +131,29 @@ def test_an_interrupted_update_leaves_the_project_as_it_was(
     }
     assert after == before
     assert git(project, "status", "--porcelain") == ""
+
+
+def test_check_exits_1_with_the_plan_when_behind_and_0_when_up_to_date(
+    edited: tuple[Path, str],
+) -> None:
+    project, _ = edited
+    before = {path: path.read_bytes() for path in project.rglob("*") if path.is_file()}
+    behind = CliRunner().invoke(cli, ["update", str(project), "--check"])
+    assert behind.exit_code == 1, behind.output
+    lines = behind.stdout.splitlines()
+    assert lines[0].startswith(f"{project} is behind (template v1.0.0; the latest is v1.1.0)")
+    assert "  conflict  README.md" in lines
+    assert "  added     CHANGELOG.md" in lines
+    assert behind.stderr == ""
+    assert {path: path.read_bytes() for path in project.rglob("*") if path.is_file()} == before
+
+    updated = CliRunner().invoke(cli, ["update", str(project)])
+    assert updated.exit_code == 0, updated.output
+    (project / "README.md").write_text("## Resolved\n")
+    commit_all(project, "Update to v1.1.0")
+    current = CliRunner().invoke(cli, ["update", str(project), "--check"])
+    assert current.exit_code == 0, current.output
+    assert current.stdout == f"{project} is up to date (template v1.1.0).\n"
 
 
 def test_update_refuses_uncommitted_changes(template_repo: Path, tmp_path: Path) -> None:

@@ -1,3 +1,4 @@
+import datetime
 import keyword
 import sys
 
@@ -41,14 +42,44 @@ def test_frameworks_refer_only_to_known_databases_and_features() -> None:
         assert versions == sorted(versions), f"{framework.name}: python versions out of order"
 
 
+PAGES_OF_AUTH = {"signup", "login", "account", "logout"}
+
+
 def test_ready_frameworks_name_their_secret_and_pages() -> None:
     for framework in CATALOG.frameworks.values():
         if framework.ready:
             assert framework.secret, framework.name
-            needed = {"login"} if "auth" in framework.features else set()
+            needed = {"notes"} if set(framework.databases) - {"none"} else set()
+            needed |= PAGES_OF_AUTH if "auth" in framework.features else set()
             needed |= {"api"} if "api" in framework.features else set()
             assert needed <= set(framework.pages), framework.name
             assert all(path.startswith("/") for path in framework.pages.values())
+
+
+def test_ready_frameworks_with_a_database_migrate_it() -> None:
+    for framework in CATALOG.frameworks.values():
+        if framework.ready and framework.databases != ("none",):
+            assert framework.make.get("migrate"), framework.name
+        if "migration" in framework.make:
+            # `make migration m="..."` hands the message over in the shell variable m.
+            assert '"$$m"' in framework.make["migration"], framework.name
+def end_of_life(version: str) -> datetime.date:
+    """When CPython stops fixing a 3.x release: five years after its October release (PEP 602)."""
+    major, minor = map(int, version.split("."))
+    assert major == 3, version
+    return datetime.date(2016 + minor, 10, 31)
+
+
+def test_end_of_life_follows_the_published_dates() -> None:
+    assert end_of_life("3.9") == datetime.date(2025, 10, 31)
+    assert end_of_life("3.13") == datetime.date(2029, 10, 31)
+
+
+def test_no_framework_offers_a_python_past_its_end_of_life() -> None:
+    today = datetime.date.today()
+    for framework in CATALOG.frameworks.values():
+        for version in framework.python:
+            assert end_of_life(version) > today, f"{framework.name} offers Python {version}"
 
 
 def test_copier_framework_choices_are_the_catalog_frameworks() -> None:
@@ -110,3 +141,22 @@ def test_problems_explain_each_unsupported_choice() -> None:
 def test_unknown_names_suggest_the_closest(lookup, name: str, hint: str) -> None:
     with pytest.raises(UsageError, match=hint):
         lookup(CATALOG, name)
+
+
+def test_the_default_framework_is_ready_and_copier_defaults_to_it() -> None:
+    assert CATALOG.framework(CATALOG.default_framework).ready
+    assert copier_questions()["framework"]["default"] == "{{ catalog.default_framework }}"
+
+
+def test_every_framework_names_its_main_package_and_a_bounded_range() -> None:
+    for framework in CATALOG.frameworks.values():
+        package = framework.package
+        assert package.name and package.name == package.name.lower(), framework.name
+        assert package.range.startswith(">=") and ",<" in package.range, framework.name
+    assert CATALOG.framework("emmett").package.requirement.startswith("emmett[orjson]>=")
+
+
+def test_names_are_found_in_any_case() -> None:
+    assert CATALOG.framework("Django").name == "django"
+    assert CATALOG.database("PostgreSQL").name == "postgresql"
+    assert CATALOG.feature("API").name == "api"

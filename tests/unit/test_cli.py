@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaffold import __version__
+from scaffold import __version__, fingerprint, source
 from scaffold.cli import cli
 
-from ..conftest import CATALOG, listing
+from ..conftest import CATALOG, READY, REPO, listing
 
 
 @pytest.fixture
@@ -17,10 +17,55 @@ def runner() -> CliRunner:
     return CliRunner()
 
 
-def test_version(runner: CliRunner) -> None:
+def test_version_names_the_checkout_template_by_hash_and_commit(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["--version"])
     assert result.exit_code == 0
-    assert result.output == f"scaffold {__version__}\n"
+    commit = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=REPO, capture_output=True, text=True
+    ).stdout.strip()
+    expected = (
+        f"scaffold {__version__} (template {fingerprint.compute(REPO)}, "
+        f"from the git checkout {REPO} at {commit}"
+    )
+    assert result.output.startswith(expected), result.output
+    assert result.output.count("\n") == 1
+
+
+def test_version_names_an_installed_template_by_its_recorded_hash(
+    runner: CliRunner, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    packaged = tmp_path / "template"
+    packaged.mkdir()
+    (packaged / "copier.yml").write_text("_subdirectory: templates/x\n")
+    (packaged / fingerprint.HASH_FILE).write_text("0123456789ab\n")
+    monkeypatch.setattr(source, "PACKAGED_ROOT", packaged)
+    result = runner.invoke(cli, ["-V"])
+    assert result.exit_code == 0
+    assert result.output == f"scaffold {__version__} (template 0123456789ab)\n"
+
+
+def test_bare_scaffold_prints_the_help_as_click_does(runner: CliRunner) -> None:
+    result = runner.invoke(cli, [])
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    assert result.stderr.startswith("Usage: scaffold [OPTIONS] COMMAND [ARGS]...")
+    assert "Error" not in result.stderr
+    assert result.stderr.rstrip().endswith(
+        "update  Update the project at PATH (default: here) to this scaffold's..."
+    )
+
+
+def test_new_help_shows_the_default_framework_each_python_and_two_examples(
+    runner: CliRunner,
+) -> None:
+    result = runner.invoke(cli, ["new", "--help"], terminal_width=200)
+    assert result.exit_code == 0
+    default = CATALOG.framework(CATALOG.default_framework)
+    assert f"{default.name} (Python {default.python_range}, the default)" in result.output
+    for framework in READY:
+        assert f"{framework.name} (Python {framework.python_range}" in result.output
+    examples = result.output.split("Examples:")[1]
+    assert len([line for line in examples.splitlines() if "scaffold new " in line]) == 2
 
 
 @pytest.mark.parametrize("args", [["--help"], ["new", "--help"], ["list", "--help"], ["-h"]])
@@ -37,15 +82,34 @@ def test_list_shows_every_framework_and_marks_those_not_built(runner: CliRunner)
     for name, framework in CATALOG.frameworks.items():
         [line] = [line for line in lines if line.split() and line.split()[0].rstrip("*") == name]
         assert line.split()[0].endswith("*") != framework.ready
-    assert "* marks frameworks not built yet" in result.output
+    assert "* marks those not built yet" in result.output
     for name in ("sqlite", "postgresql", "none", "auth", "api", "docker", "ci"):
         assert name in result.output
+
+
+def test_list_marks_the_default_and_shows_each_package_range(runner: CliRunner) -> None:
+    result = runner.invoke(cli, ["list"])
+    lines = result.output.splitlines()
+    for name, framework in CATALOG.frameworks.items():
+        [line] = [line for line in lines if line.split() and line.split()[0].rstrip("*") == name]
+        cells = line.split()
+        assert (cells[1] == "(default)") == (name == CATALOG.default_framework), line
+        assert framework.python_range in cells
+        assert f"{framework.package.name}{framework.package.range}" in cells
 
 
 def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
     result = runner.invoke(cli, ["list", "--json"])
     assert result.exit_code == 0
     data = json.loads(result.output)
+    assert data["schema_version"] == 1
+    assert data["default_framework"] == CATALOG.default_framework
+    assert [name for name, fw in data["frameworks"].items() if fw["default"]] == ["bottle"]
+    assert data["frameworks"]["emmett"]["package"] == {
+        "name": "emmett",
+        "extras": ["orjson"],
+        "range": CATALOG.framework("emmett").package.range,
+    }
     assert list(data["frameworks"]) == list(CATALOG.frameworks)
     bottle = data["frameworks"]["bottle"]
     assert bottle["ready"] is True
@@ -69,6 +133,7 @@ def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
         (["new", "myapp", "--frobnicate"], "No such option '--frobnicate'"),
         (["new"], "Missing argument 'NAME'"),
         (["frobnicate"], "No such command 'frobnicate'"),
+        (["update", "--check", "-d", "database=none"], "--check compares with the template"),
     ],
 )
 def test_bad_input_is_one_line_exit_2_and_writes_nothing(

@@ -189,3 +189,36 @@ def test_answer_changes_refuse_what_a_new_project_would_refuse(
 ) -> None:
     with pytest.raises(UsageError, match=message):
         answer_changes(CATALOG, ANSWERS, data)
+
+
+def test_names_of_frameworks_databases_and_features_are_case_insensitive() -> None:
+    made = request(framework="Django", database="PostgreSQL", features=["Auth", "API"])
+    assert made.answers["framework"] == "django"
+    assert made.answers["database"] == "postgresql"
+    assert made.answers["features"] == ["auth", "api"]
+    assert request(framework="BOTTLE", data=["framework=bottle"]).answers["framework"] == "bottle"
+    changes = answer_changes(CATALOG, ANSWERS, ["framework=Bottle", "database=SQLite"])
+    assert changes == {"database": "sqlite"}
+
+
+def test_each_feature_option_may_name_several_features() -> None:
+    made = request(framework="bottle", features=["auth,api", "ci"])
+    assert made.answers["features"] == ["auth", "api", "ci"]
+
+
+def test_without_a_framework_the_catalog_default_is_used() -> None:
+    assert request().answers["framework"] == CATALOG.default_framework
+
+
+@pytest.mark.parametrize("name", ["2fast", "os", "tests"])
+def test_in_a_terminal_an_unusable_derived_package_name_is_left_to_the_prompt(name: str) -> None:
+    made = request(name, interactive=True, framework="bottle")
+    assert "package_name" not in made.answers
+    assert made.answers["project_name"] == name
+    with pytest.raises(UsageError, match="package"):
+        request(name, framework="bottle")
+
+
+def test_in_a_terminal_a_given_unusable_package_name_is_still_refused() -> None:
+    with pytest.raises(UsageError, match="shadow"):
+        request(interactive=True, data=["package_name=os"])

@@ -62,11 +62,23 @@ def test_production_passes_the_deploy_check() -> None:
 def test_production_cookies_are_secure_and_http_is_redirected() -> None:
     code = (
         "from django.conf import settings as s; "
-        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT, "
-        "s.SECURE_REDIRECT_EXEMPT)"
+        "print(s.DEBUG, s.SESSION_COOKIE_SECURE, s.CSRF_COOKIE_SECURE, s.SECURE_SSL_REDIRECT)"
     )
     done = run("-c", code)
-    assert done.stdout.split(maxsplit=4) == ["False", "True", "True", "True", "['^health$']\n"]
+    assert done.stdout.split() == ["False", "True", "True", "True"]
+
+
+def test_hsts_preloads_only_for_a_year_with_subdomains() -> None:
+    code = (
+        "from django.conf import settings as s; "
+        "print(s.SECURE_HSTS_SECONDS, s.SECURE_HSTS_INCLUDE_SUBDOMAINS, s.SECURE_HSTS_PRELOAD)"
+    )
+    assert run("-c", code).stdout.split() == ["31536000", "True", "True"]
+    done = run("manage.py", "check", DJANGO_SECURE_HSTS_SECONDS="60")
+    assert done.returncode != 0
+    assert "DJANGO_SECURE_HSTS_PRELOAD" in done.stderr
+    without_preload = {"DJANGO_SECURE_HSTS_SECONDS": "60", "DJANGO_SECURE_HSTS_PRELOAD": "False"}
+    assert run("-c", code, **without_preload).stdout.split() == ["60", "True", "False"]
 
 
 def test_production_refuses_to_start_without_a_secret_key() -> None:

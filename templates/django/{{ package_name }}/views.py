@@ -1,8 +1,9 @@
-"""The site's own pages: the home page and the health check."""
+"""The site's own pages: the home page, the health check and the favicon."""
 
 from django.db import DatabaseError, connection, transaction
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
@@ -11,6 +12,12 @@ from django.views.decorators.http import require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """The home page."""
     return render(request, "home.html")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """/favicon.ico, which browsers ask for on pages that name no icon (JSON, the admin)."""
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 @never_cache

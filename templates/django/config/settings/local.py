@@ -11,4 +11,4 @@ SECRET_KEY = env("DJANGO_SECRET_KEY", default="") or get_random_secret_key()
 ALLOWED_HOSTS = ["localhost", "127.0.0.1", "[::1]"]
 
 # Emails (none are sent yet) are printed instead of sent.
-EMAIL_BACKEND = "django.core.mail.backends.console.EmailBackend"
+MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}

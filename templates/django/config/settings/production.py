@@ -8,6 +8,8 @@ from django.core.exceptions import ImproperlyConfigured
 from .base import *  # noqa: F403
 from .base import DATABASES, STORAGES, env
 
+HSTS_YEAR = 365 * 24 * 60 * 60
+
 SECRET_KEY = env("DJANGO_SECRET_KEY")
 if len(SECRET_KEY) < 50 or SECRET_KEY.startswith("django-insecure-"):
     raise ImproperlyConfigured("DJANGO_SECRET_KEY must be 50 or more random characters")
@@ -19,13 +21,22 @@ DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
 
 # HTTPS. Whether a request came over HTTPS is gunicorn's call: it trusts X-Forwarded-Proto only
 # from the proxies in FORWARDED_ALLOW_IPS (gunicorn.conf.py). Behind another server, set
-# SECURE_PROXY_SSL_HEADER, if that server always sets or strips the header.
+# SECURE_PROXY_SSL_HEADER, if that server always sets or strips the header. /health answers
+# before this redirect (see middleware.py): probes ask over plain HTTP.
 SECURE_SSL_REDIRECT = env.bool("DJANGO_SECURE_SSL_REDIRECT", default=True)
-# Load balancers and container health checks probe over plain HTTP.
-SECURE_REDIRECT_EXEMPT = [r"^health$"]
-SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=60)
+# HSTS: browsers use HTTPS only, for a year, subdomains included, and the site may be put on
+# the browsers' preload list. Preloading is a promise for that long: it needs the full year
+# and every subdomain on HTTPS, and is refused below otherwise.
+SECURE_HSTS_SECONDS = env.int("DJANGO_SECURE_HSTS_SECONDS", default=HSTS_YEAR)
 SECURE_HSTS_INCLUDE_SUBDOMAINS = env.bool("DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS", default=True)
 SECURE_HSTS_PRELOAD = env.bool("DJANGO_SECURE_HSTS_PRELOAD", default=True)
+if SECURE_HSTS_PRELOAD and not (
+    SECURE_HSTS_SECONDS >= HSTS_YEAR and SECURE_HSTS_INCLUDE_SUBDOMAINS
+):
+    raise ImproperlyConfigured(
+        "DJANGO_SECURE_HSTS_PRELOAD needs DJANGO_SECURE_HSTS_SECONDS of 31536000 or more and "
+        "DJANGO_SECURE_HSTS_INCLUDE_SUBDOMAINS=True (or set it to False)"
+    )
 SESSION_COOKIE_SECURE = True
 CSRF_COOKIE_SECURE = True
 
