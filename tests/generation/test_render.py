@@ -19,8 +19,6 @@ from ..conftest import CATALOG, REPO, Combination, as_params, every_combination
 
 # Framework templates (Bottle .tpl, Django/Jinja2 .html, ...) legitimately hold {{ }} and {% %}.
 VERBATIM_SUFFIXES = {".tpl", ".html"}
-# Files that are not text (a favicon), copied as they are.
-BINARY_SUFFIXES = {".ico"}
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
 COPIER_NAMES = re.compile(
     r"(\{\{|\{%)[^}]*\b(project_name|package_name|description|author_name|author_email|"
@@ -45,7 +43,7 @@ def test_combination_renders_a_clean_project(
 
     for path in generated:
         assert path.stat().st_size > 0, f"{path.relative_to(root)} is empty"
-        if path.suffix not in VERBATIM_SUFFIXES | BINARY_SUFFIXES:
+        if path.suffix not in VERBATIM_SUFFIXES:
             text = path.read_text()
             assert not LEFTOVER.search(text), f"unrendered Jinja in {path.relative_to(root)}"
 
@@ -94,7 +92,7 @@ def test_combination_renders_a_clean_project(
 @pytest.mark.parametrize("framework", [fw.name for fw in CATALOG.frameworks.values() if fw.ready])
 def test_files_copied_verbatim_do_not_expect_copier_variables(framework: str) -> None:
     for path in (REPO / "templates" / framework).rglob("*"):
-        if path.is_file() and path.suffix not in {".jinja", *VERBATIM_SUFFIXES, *BINARY_SUFFIXES}:
+        if path.is_file() and path.suffix not in {".jinja", *VERBATIM_SUFFIXES}:
             match = COPIER_NAMES.search(path.read_text())
             assert match is None, (
                 f"{path} uses {match.group(2)} but is not rendered (no .jinja suffix)"

@@ -190,15 +190,12 @@ SECRET_NAMES = "|".join(sorted({framework.secret for framework in READY if frame
 SECRET = re.compile(rf"(?m)^({SECRET_NAMES})=\w+$")
 
 
-def tree(root: Path) -> dict[str, str | bytes]:
-    """Every file but git's, with the secret masked (binary files, such as icons, as bytes)."""
-    files: dict[str, str | bytes] = {}
+def tree(root: Path) -> dict[str, str]:
+    """Every file but git's, with the secret masked."""
+    files = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and ".git" not in path.relative_to(root).parts:
-            try:
-                files[str(path.relative_to(root))] = SECRET.sub(r"\1=<secret>", path.read_text())
-            except UnicodeDecodeError:
-                files[str(path.relative_to(root))] = path.read_bytes()
+            files[str(path.relative_to(root))] = SECRET.sub(r"\1=<secret>", path.read_text())
     return files
 
 
