@@ -3,7 +3,9 @@
 import dash
 from dash import dcc, html
 
-dash.register_page(__name__, title="Page not found")
+from .. import PROJECT_NAME
+
+dash.register_page(__name__, title=f"Page not found · {PROJECT_NAME}")
 
 layout = html.Div(
     [
