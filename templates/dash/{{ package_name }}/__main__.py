@@ -10,7 +10,7 @@ import sys
 
 from werkzeug.serving import WSGIRequestHandler
 
-from .settings import ConfigurationError
+from .app import app
 
 
 class RequestHandler(WSGIRequestHandler):
@@ -24,10 +24,6 @@ class RequestHandler(WSGIRequestHandler):
 
 def main() -> None:
     """Run the app in debug mode until stopped."""
-    try:
-        from .app import app
-    except ConfigurationError as error:
-        sys.exit(f"Cannot start: {error}")
     try:
         app.run(
             debug=True,
