@@ -12,13 +12,23 @@ import html
 import json
 import re
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 
 from ..conftest import CATALOG, Combination, clean_environ
-from .conftest import Response, Server, cookie_header, cookies_of, fetch, run, serving
-from .test_projects import PROJECT_NAME, generate_and_install
+from .conftest import (
+    PROJECT_NAME,
+    Project,
+    Response,
+    Server,
+    cookie_header,
+    cookies_of,
+    fetch,
+    run,
+    serving,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -41,13 +51,14 @@ ADD_NOTE = {
     ],
     "changedPropIds": ["note-add.n_clicks"],
 }
+JSON_NOTE = json.dumps(ADD_NOTE).encode()
+JSON = {"Content-Type": "application/json"}
 
 
-@pytest.fixture(scope="module")
-def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """One installed Dash project with SQLite and every feature, shared by these tests."""
-    root = tmp_path_factory.mktemp("dash")
-    return generate_and_install(Combination("dash", "sqlite", ALL_FEATURES), root, template_copy)
+@pytest.fixture
+def project(installed_project: Callable[[Combination], Project]) -> Path:
+    """The installed and migrated Dash project with SQLite and every feature."""
+    return installed_project(Combination("dash", "sqlite", ALL_FEATURES)).root
 
 
 def dash_config(page: Response) -> dict[str, object]:
@@ -109,15 +120,15 @@ def test_callbacks_that_change_data_need_the_csrf_token_and_a_log_in(project: Pa
         endpoint = server.url + "/_dash-update-component"
         visitor = cookies_of(fetch(server.url + "/notes").headers)
         token = {"X-CSRFToken": visitor["_csrf_token"]}
-        no_token = fetch(endpoint, json_body=ADD_NOTE, headers=cookie_header(visitor))
+        no_token = fetch(endpoint, body=JSON_NOTE, headers=JSON | cookie_header(visitor))
         assert no_token.status == 403
-        anonymous = fetch(endpoint, json_body=ADD_NOTE, headers=cookie_header(visitor) | token)
+        anonymous = fetch(endpoint, body=JSON_NOTE, headers=JSON | cookie_header(visitor) | token)
         assert anonymous.status == 401
         assert TRACEBACK not in anonymous.body
         user = sign_up(server.url)
         user |= cookies_of(fetch(server.url + "/notes", headers=cookie_header(user)).headers)
         token = {"X-CSRFToken": user["_csrf_token"]}
-        added = fetch(endpoint, json_body=ADD_NOTE, headers=cookie_header(user) | token)
+        added = fetch(endpoint, body=JSON_NOTE, headers=JSON | cookie_header(user) | token)
         assert added.status == 200, added.body
         assert "Note added." in added.body
         listed = json.loads(fetch(server.url + "/api/notes").body)
