@@ -50,6 +50,7 @@ class Framework:
     port: int
     make: Mapping[str, str]
     python_below: str | None = None
+    python_note: str | None = None
     secret: str | None = None
     pages: Mapping[str, str] = field(default_factory=dict)
 
@@ -157,6 +158,7 @@ def load(path: Path | None = None) -> Catalog:
                     port=int(fw["port"]),
                     make=dict(fw["make"]),
                     python_below=fw.get("python_below"),
+                    python_note=fw.get("python_note"),
                     secret=fw.get("secret"),
                     pages=dict(fw.get("pages") or {}),
                 )

@@ -206,6 +206,11 @@ def list_(as_json: bool) -> None:
                     " ".join(features) or "-",
                 )
             )
+    notes = [fw for fw in facts.frameworks.values() if fw.python_note]
+    if notes:
+        click.echo("\nPython limits")
+        for framework in notes:
+            click.echo(f"  {framework.name:<12}{framework.python_range} only: {framework.python_note}")
     click.echo("\nDatabases")
     for database in facts.databases.values():
         click.echo(f"  {database.name:<12}{database.label}: {database.help}")
@@ -222,6 +227,7 @@ def _catalog_json(facts: Any) -> dict[str, Any]:
                 "label": framework.label,
                 "ready": framework.ready,
                 "python": list(framework.python),
+                "python_note": framework.python_note,
                 "databases": list(framework.databases),
                 "default_database": framework.default_database,
                 "features": list(framework.features),
