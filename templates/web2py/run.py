@@ -20,15 +20,16 @@ SERVING = "DEV_SERVER_CHILD"
 
 def watched() -> dict[Path, float]:
     """The files whose change restarts the server, with their modification times."""
-    paths = [ROOT / "routes.py", ROOT / "wsgi.py", ROOT / ".env", *ROOT.glob("applications/*/modules/**/*.py")]
+    paths = [ROOT / name for name in ("routes.py", "wsgi.py", ".env")]
+    paths += ROOT.glob("applications/*/modules/**/*.py")
     return {path: path.stat().st_mtime for path in paths if path.is_file()}
 
 
 def serve(host: str, port: int) -> None:
     """Run Rocket on host:port until it is told to stop (Ctrl-C or SIGTERM)."""
-    from wsgi import application
-
     from gluon.rocket import Rocket
+
+    from wsgi import application
 
     def app(environ: dict, start_response):  # Rocket names itself and its version otherwise
         def start(status, headers, exc_info=None):
@@ -56,7 +57,8 @@ def main() -> None:
     signal.signal(signal.SIGINT, stop)
     while not stopping:
         seen = watched()
-        child = subprocess.Popen([sys.executable, __file__], env={**os.environ, SERVING: "1"})
+        environ = {**os.environ, SERVING: "1"}
+        child = subprocess.Popen([sys.executable, __file__], env=environ)  # noqa: S603 - this file
         while not stopping and child.poll() is None and watched() == seen:
             time.sleep(0.5)
         if child.poll() is None:
