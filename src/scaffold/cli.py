@@ -210,7 +210,9 @@ def list_(as_json: bool) -> None:
     if notes:
         click.echo("\nPython limits")
         for framework in notes:
-            click.echo(f"  {framework.name:<12}{framework.python_range} only: {framework.python_note}")
+            click.echo(
+                f"  {framework.name:<12}{framework.python_range} only: {framework.python_note}"
+            )
     click.echo("\nDatabases")
     for database in facts.databases.values():
         click.echo(f"  {database.name:<12}{database.label}: {database.help}")

@@ -86,7 +86,10 @@ def test_project_installs_tests_lints_and_serves(
     tests = run(["make", "test"], root, env)
     assert re.search(r"\d+ passed", tests), tests
     assert "skipped" not in tests, tests
-    if "migrate" in CATALOG.framework(combination.framework).make:
+    if (
+        "migrate" in CATALOG.framework(combination.framework).make
+        and combination.database != "none"
+    ):
         run(["make", "migrate"], root, env)
     for target, production in (("serve", True), ("dev", False)):
         with serving(root, target, env) as server:
