@@ -7,6 +7,7 @@ next request. What a process reads once (the application's modules/, routes.py, 
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import subprocess
@@ -37,6 +38,7 @@ def serve(host: str, port: int) -> None:
 
         return application(environ, start)
 
+    logging.getLogger("Rocket.Requests").setLevel(logging.INFO)  # one line per request
     print(f"Development server on http://{host}:{port}/ (Ctrl-C stops it)", flush=True)
     Rocket((host, port), "wsgi", {"wsgi_app": app}).start()
 
