@@ -211,7 +211,8 @@ def list_(as_json: bool) -> None:
         click.echo("\nPython limits")
         for framework in notes:
             click.echo(
-                f"  {framework.name:<12}{framework.python_range} only: {framework.python_note}"
+                f"  Python {framework.python_range} only for {framework.label}: "
+                f"{framework.python_note}"
             )
     click.echo("\nDatabases")
     for database in facts.databases.values():
