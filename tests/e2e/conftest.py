@@ -161,6 +161,14 @@ class Server:
             time.sleep(0.2)
         pytest.fail(f"the server did not answer /health within {timeout}s:\n{self.output()}")
 
+    def wait_for_output(self, text: str, times: int = 1, timeout: float = 30) -> None:
+        """Wait until the server has printed `text` `times` times; fail with its log if not."""
+        deadline = time.monotonic() + timeout
+        while self.output().count(text) < times:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server never printed {text!r}:\n{self.output()}")
+            time.sleep(0.2)
+
     def output(self) -> str:
         """What the server printed so far."""
         self._log_file.flush()
@@ -299,6 +307,22 @@ def postgres() -> Iterator[PostgreSQL]:
         cluster.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def installed_project(combination: object, root: Path, template: Path) -> Path:
+    """Generate `combination` in `root` (with its own scaffold data and git identity) and install
+    it: a project that a module's tests share, made outside any one test's fixtures."""
+    from .test_projects import generate
+
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
+        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
+            patch.setenv(variable, "Test Author")
+        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
+            patch.setenv(variable, "test@example.com")
+        path = generate(combination, root, template)
+    install(path)
+    return path
 
 
 def checkout_copy(destination: Path) -> Path:

@@ -16,8 +16,8 @@ from pathlib import Path
 import pytest
 
 from ..conftest import Combination, clean_environ
-from .conftest import Server, fetch, install, serving
-from .test_projects import PROJECT_NAME, generate
+from .conftest import fetch, installed_project, serving
+from .test_projects import PROJECT_NAME
 
 pytestmark = pytest.mark.e2e
 
@@ -30,15 +30,8 @@ TRACEBACK = "Traceback (most recent call last)"
 def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One installed CherryPy project with SQLite, accounts and the API, shared by these tests."""
     root = tmp_path_factory.mktemp("cherrypy")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            patch.setenv(variable, "Test Author")
-        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            patch.setenv(variable, "test@example.com")
-        path = generate(Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy)
-    install(path)
-    yield path
+    combination = Combination("cherrypy", "sqlite", ("auth", "api"))
+    yield installed_project(combination, root, template_copy)
 
 
 def cookies_of(response_headers: dict[str, list[str]]) -> dict[str, str]:
@@ -114,16 +107,7 @@ def test_the_development_server_reloads_changed_code(project: Path) -> None:
     with serving(project, "dev", clean_environ()) as server:
         time.sleep(1.5)  # the file's new modification time must differ from the one recorded
         (project / "shop_front" / "pages.py").touch()
-        wait_for(server, "Restarting because")
-        wait_for(server, "ENGINE Bus STARTED", times=2)
+        server.wait_for_output("Restarting because")
+        server.wait_for_output("ENGINE Bus STARTED", times=2)
         server.wait_until_healthy()
         assert fetch(server.url + "/").status == 200
-
-
-def wait_for(server: Server, text: str, times: int = 1, timeout: float = 30) -> None:
-    """Wait until the server has printed `text` `times` times; fail with its log if it does not."""
-    deadline = time.monotonic() + timeout
-    while server.output().count(text) < times:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the server never printed {text!r}:\n{server.output()}")
-        time.sleep(0.2)

@@ -23,7 +23,17 @@ from pathlib import Path
 import pytest
 
 from ..conftest import CATALOG, Combination, clean_environ
-from .conftest import PostgreSQL, Server, fetch, find_python, install, run, serving, uv_executable
+from .conftest import (
+    PostgreSQL,
+    Server,
+    fetch,
+    find_python,
+    install,
+    installed_project,
+    run,
+    serving,
+    uv_executable,
+)
 from .test_projects import check_live, generate
 
 pytestmark = pytest.mark.e2e
@@ -42,14 +52,7 @@ FAILING_CONTROLLER = (
 def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One installed, migrated web2py project with SQLite and every feature, for these tests."""
     root = tmp_path_factory.mktemp("web2py")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        for variable in ("GIT_AUTHOR_NAME", "GIT_COMMITTER_NAME"):
-            patch.setenv(variable, "Test Author")
-        for variable in ("GIT_AUTHOR_EMAIL", "GIT_COMMITTER_EMAIL"):
-            patch.setenv(variable, "test@example.com")
-        path = generate(Combination("web2py", "sqlite", ALL_FEATURES), root, template_copy)
-    install(path)
+    path = installed_project(Combination("web2py", "sqlite", ALL_FEATURES), root, template_copy)
     run(["make", "migrate"], path)
     # A controller that fails, to see what visitors and operators get from an error.
     (path / "applications" / "shop_front" / "controllers" / "failing.py").write_text(
@@ -218,20 +221,11 @@ def test_the_development_server_shows_edits_and_restarts_for_modules(project: Pa
             assert fetch(server.url + "/health").json() == {"status": "ok", "x": 1}
             time.sleep(1.1)  # a modification time the watcher has not seen
             (project / "applications" / "shop_front" / "modules" / "security.py").touch()
-            wait_for(server, "restarting the development server")
-            wait_for(server, "Development server on", times=2)
+            server.wait_for_output("restarting the development server")
+            server.wait_for_output("Development server on", times=2)
             server.wait_until_healthy()
     finally:
         controller.write_text(original)
-
-
-def wait_for(server: Server, text: str, times: int = 1, timeout: float = 30) -> None:
-    """Wait until the server has printed `text` `times` times; fail with its log if it does not."""
-    deadline = time.monotonic() + timeout
-    while server.output().count(text) < times:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the server never printed {text!r}:\n{server.output()}")
-        time.sleep(0.2)
 
 
 def test_an_unmigrated_database_answers_503_and_says_so_once(
