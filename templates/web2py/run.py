@@ -44,7 +44,10 @@ def serve(host: str, port: int) -> None:
 
 
 def main() -> None:
+    """Serve from a child process, and start a new one when a watched file changes."""
     host = os.environ.get("HOST", "127.0.0.1")
+    if not os.environ.get("PORT", "8000").isdigit():
+        raise SystemExit(f"error: PORT must be a port number, not {os.environ['PORT']!r}")
     port = int(os.environ.get("PORT", "8000"))
     if os.environ.get(SERVING):
         serve(host, port)
@@ -70,6 +73,7 @@ def main() -> None:
             child.wait()
         elif not stopping:
             # The server stopped by itself (an error at start-up, say): wait for a fix.
+            print("The server stopped; it starts again when a watched file changes", flush=True)
             while not stopping and watched() == seen:
                 time.sleep(0.5)
 
