@@ -73,8 +73,8 @@ def test_copier_and_scaffold_agree(template_copy: Path, tmp_path: Path, answers:
 def test_copier_explains_an_unsupported_combination(template_copy: Path, tmp_path: Path) -> None:
     answers = {"framework": "bottle", "database": "none", "features": ["auth"]}
     assert "auth needs a database" in copier_refusal(template_copy, tmp_path / "x", answers)
-    answers = {"framework": "web2py"}
-    assert "web2py is not built yet" in copier_refusal(template_copy, tmp_path / "x", answers)
+    answers = {"framework": "dash"}
+    assert "Dash is not built yet" in copier_refusal(template_copy, tmp_path / "x", answers)
     answers = {"framework": "django", "database": "none"}
     assert "Django projects need a database" in copier_refusal(
         template_copy, tmp_path / "x", answers

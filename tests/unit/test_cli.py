@@ -114,7 +114,8 @@ def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
     bottle = data["frameworks"]["bottle"]
     assert bottle["ready"] is True
     assert bottle["combinations"]["none"] == ["docker", "ci"]
-    assert data["frameworks"]["web2py"]["ready"] is False
+    assert data["frameworks"]["dash"]["ready"] is False
+    assert "3.12" in data["frameworks"]["web2py"]["python_note"]
     assert data["features"]["auth"]["needs_database"] is True
     assert set(data["databases"]) == {"sqlite", "postgresql", "none"}
 

@@ -119,7 +119,7 @@ def test_data_answers_any_question() -> None:
     ("options", "message"),
     [
         ({"framework": "flask"}, "unknown framework 'flask'"),
-        ({"framework": "web2py"}, "web2py is not built yet"),
+        ({"framework": "dash"}, "Dash is not built yet"),
         ({"framework": "django", "database": "none"}, "Django projects support the databases"),
         ({"database": "mysql"}, "unknown database 'mysql'"),
         ({"features": ["graphql"]}, "unknown feature 'graphql'"),
