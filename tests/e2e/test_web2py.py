@@ -290,6 +290,65 @@ def test_table_files_survive_a_changed_password(
         assert fetch(server.url + "/notes").status == 200
 
 
+def test_a_new_container_migrates_the_database_it_is_given(
+    template_copy: Path, tmp_path: Path, isolated_home: Path, postgres: PostgreSQL
+) -> None:
+    """A container starts without the table files of the tables its database already has (unless
+    a volume keeps them): migrate.py records those tables from the database, then migrates what
+    the models gained meanwhile."""
+    combination = Combination("web2py", "postgresql", ALL_FEATURES)
+    root = generate(combination, tmp_path, template_copy)
+    install(root)
+    url = postgres.create_database("web2py_new_container")
+    env = clean_environ(DATABASE_URL=url)
+    application = root / "applications" / "shop_front"
+    query = (
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'note' "
+        "ORDER BY ordinal_position"
+    )
+
+    def columns() -> list[str]:
+        return run([str(postgres.bin / "psql"), url, "-At", "-c", query], root).split()
+
+    def add_to_the_note_model(name: str) -> None:
+        model = application / "models" / "db.py"
+        body = '    Field("body", "text"'
+        assert body in model.read_text()
+        model.write_text(model.read_text().replace(body, f'    Field("{name}"),\n{body}'))
+
+    def lose_the_table_files() -> None:
+        files = list((application / "databases").glob("*.table"))
+        assert len(files) == 7, files
+        for path in files:
+            path.unlink()
+
+    run(["make", "migrate"], root, env)
+    before = columns()
+    assert before == ["id", "title", "body", "created_on"]
+    lose_the_table_files()
+    output = run(["make", "migrate"], root, env)
+    assert "Recorded from the database the tables without a table file: note, auth_user" in output
+    assert columns() == before
+    assert len(list((application / "databases").glob("*.table"))) == 7
+
+    # A model changes, and the table files are there: an ordinary migration.
+    add_to_the_note_model("tag")
+    output = run(["make", "migrate"], root, env)
+    assert "Recorded" not in output
+    assert columns() == [*before, "tag"]
+
+    # A model changes, and a new container of the new release has no table files.
+    add_to_the_note_model("colour")
+    lose_the_table_files()
+    output = run(["make", "migrate"], root, env)
+    assert "Recorded from the database" in output
+    assert columns() == [*before, "tag", "colour"]
+    assert "Recorded" not in run(["make", "migrate"], root, env)
+    with serving(root, "serve", env) as server:
+        check_live(server.url, combination, production=True)
+        assert fetch(server.url + "/notes").status == 200
+
+
 def test_make_install_finds_python_3_11_when_python3_is_newer(
     template_copy: Path, tmp_path: Path, isolated_home: Path
 ) -> None:
@@ -332,3 +391,4 @@ def test_make_install_finds_python_3_11_when_python3_is_newer(
     assert done.returncode != 0
     assert "needs Python >=3.11,<3.12" in done.stderr and "install uv" in done.stderr
     assert not (root / ".venv").exists()
+
