@@ -34,7 +34,7 @@ from .conftest import (
     serving,
     uv_executable,
 )
-from .test_projects import check_live, generate
+from .test_projects import check_live, generate, scaffold_on_python, tools_dir
 
 # The tests share a module-scoped project: one worker runs them all.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web2py-project")]
@@ -392,3 +392,35 @@ def test_make_install_finds_python_3_11_when_python3_is_newer(
     assert "needs Python >=3.11,<3.12" in done.stderr and "install uv" in done.stderr
     assert not (root / ".venv").exists()
 
+
+@pytest.fixture(scope="module")
+def scaffold_on_python_313(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """scaffold installed for Python 3.13, on which web2py projects cannot run."""
+    return scaffold_on_python("3.13", tmp_path_factory)
+
+
+@pytest.mark.parametrize("tool", ["uv", "pip"])
+def test_new_with_install_finds_python_3_11_when_python3_is_3_13(
+    tool: str,
+    scaffold_on_python_313: Path,
+    template_copy: Path,
+    tmp_path: Path,
+    isolated_home: Path,
+) -> None:
+    # scaffold runs on Python 3.13, python3 is 3.13, and a python3.11 is on PATH too.
+    bin_dir = tools_dir(tmp_path, uv=tool == "uv", python311=True)
+    (bin_dir / "python3").symlink_to(os.path.realpath(find_python("3.13")))
+    done = subprocess.run(
+        [str(scaffold_on_python_313), "new", "myapp", "-y", "-f", "web2py", "--install",
+         "--feature", "auth", "--template", str(template_copy)],
+        cwd=tmp_path, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Creating .venv with Python 3.11 and installing myapp with its dev extra ({tool})" in (
+        done.stdout
+    )
+    root = tmp_path / "myapp"
+    version = "import sys; print('%d.%d' % sys.version_info[:2])"
+    assert run([".venv/bin/python", "-c", version], root).strip() == "3.11"
+    run(["make", "test"], root)
