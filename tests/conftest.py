@@ -6,7 +6,7 @@ import itertools
 import os
 import shutil
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 
 import pytest
@@ -16,6 +16,15 @@ from scaffold import catalog
 REPO = Path(__file__).resolve().parents[1]
 CATALOG = catalog.load(REPO / "catalog.yml")
 READY = [framework for framework in CATALOG.frameworks.values() if framework.ready]
+# Every framework is built: the refusal of one that is not is tested on a catalog that marks this one
+# as not built yet.
+UNBUILT = "dash"
+
+
+def catalog_with_unbuilt(facts: catalog.Catalog = CATALOG) -> catalog.Catalog:
+    """`facts` with the framework UNBUILT marked as not built yet."""
+    framework = replace(facts.frameworks[UNBUILT], ready=False)
+    return replace(facts, frameworks={**facts.frameworks, UNBUILT: framework})
 
 
 @dataclass(frozen=True)

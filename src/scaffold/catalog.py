@@ -66,6 +66,8 @@ class Framework:
     make: Mapping[str, str]
     package: Package
     python_below: str | None = None
+    python_note: str | None = None
+    package_dir: str = "$(PACKAGE)"
     secret: str | None = None
     allowed_hosts: str | None = None
     pages: Mapping[str, str] = field(default_factory=dict)
@@ -79,6 +81,10 @@ class Framework:
     def default_python(self) -> str:
         """The minimum Python a project declares when none is chosen."""
         return self.python[0]
+
+    def package_path(self, package_name: str) -> str:
+        """Where a project's own code lives, relative to its root (its package, by default)."""
+        return self.package_dir.replace("$(PACKAGE)", package_name)
 
     @property
     def python_range(self) -> str:
@@ -176,6 +182,8 @@ def load(path: Path | None = None) -> Catalog:
                         extras=tuple(fw["package"].get("extras") or ()),
                     ),
                     python_below=fw.get("python_below"),
+                    python_note=fw.get("python_note"),
+                    package_dir=fw.get("package_dir", "$(PACKAGE)"),
                     secret=fw.get("secret"),
                     allowed_hosts=fw.get("allowed_hosts"),
                     pages=dict(fw.get("pages") or {}),

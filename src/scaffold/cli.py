@@ -252,6 +252,14 @@ def list_(as_json: bool) -> None:
         return
     click.echo("Frameworks (* marks those not built yet; each one's first database is its default)")
     _table(_framework_rows(facts))
+    notes = [fw for fw in facts.frameworks.values() if fw.python_note]
+    if notes:
+        click.echo("\nPython limits")
+        for framework in notes:
+            click.echo(
+                f"  Python {framework.python_range} only for {framework.label}: "
+                f"{framework.python_note}"
+            )
     click.echo("\nDatabases")
     for database in facts.databases.values():
         click.echo(f"  {database.name:<12}{database.label}: {database.help}")
@@ -303,6 +311,7 @@ def _catalog_json(facts: Any) -> dict[str, Any]:
                     "extras": list(framework.package.extras),
                     "range": framework.package.range,
                 },
+                "python_note": framework.python_note,
                 "databases": list(framework.databases),
                 "default_database": framework.default_database,
                 "features": list(framework.features),

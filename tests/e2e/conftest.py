@@ -255,6 +255,14 @@ class Server:
             time.sleep(0.2)
         pytest.fail(f"the server did not answer /health within {timeout}s:\n{self.output()}")
 
+    def wait_for_output(self, text: str, times: int = 1, timeout: float = 30) -> None:
+        """Wait until the server has printed `text` `times` times; fail with its log if not."""
+        deadline = time.monotonic() + timeout
+        while self.output().count(text) < times:
+            if time.monotonic() > deadline:
+                pytest.fail(f"the server never printed {text!r}:\n{self.output()}")
+            time.sleep(0.2)
+
     def output(self) -> str:
         """What the server printed so far."""
         self._log_file.flush()
@@ -301,6 +309,7 @@ class PostgreSQL:
         self.port = free_port()
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.process: subprocess.Popen[bytes] | None = None
+        self.created = 0
 
     def start(self) -> None:
         """initdb, then start the server and wait until it accepts connections."""
@@ -335,7 +344,10 @@ class PostgreSQL:
         pytest.fail("PostgreSQL did not start:\n" + (self.root / "server.log").read_text())
 
     def create_database(self, name: str) -> str:
-        """A new, empty database; its URL."""
+        """A new, empty database named after `name` (numbered, so that two tests asking for the
+        same name each get their own); its URL."""
+        self.created += 1
+        name = f"{name[:55]}_{self.created}"
         subprocess.run(
             [
                 str(self.bin / "createdb"),
@@ -393,6 +405,17 @@ def postgres() -> Iterator[PostgreSQL]:
         cluster.stop()
     finally:
         shutil.rmtree(root, ignore_errors=True)
+
+
+def module_project(combination: Combination, root: Path, template: Path) -> Path:
+    """Generate `combination` in `root` (with its own scaffold data and git identity) and install
+    it: a project that a module's tests share, made outside any one test's fixtures."""
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
+        set_git_identity(patch)
+        path = generate(combination, root, template)
+    install(path)
+    return path
 
 
 def checkout_copy(destination: Path) -> Path:

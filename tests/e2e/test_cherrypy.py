@@ -15,9 +15,9 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import Combination, clean_environ, set_git_identity
-from .conftest import Server, cookie_header, cookies_of, fetch, install, run, serving
-from .test_projects import PROJECT_NAME, generate
+from ..conftest import Combination, clean_environ
+from .conftest import cookie_header, cookies_of, fetch, module_project, run, serving
+from .test_projects import PROJECT_NAME
 
 # The tests share a module-scoped project: one worker runs them all.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("cherrypy-project")]
@@ -31,11 +31,8 @@ TRACEBACK = "Traceback (most recent call last)"
 def project(template_copy: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One installed CherryPy project with SQLite, accounts and the API, shared by these tests."""
     root = tmp_path_factory.mktemp("cherrypy")
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setenv("SCAFFOLD_DATA_DIR", str(root / "scaffold-data"))
-        set_git_identity(patch)
-        path = generate(Combination("cherrypy", "sqlite", ("auth", "api")), root, template_copy)
-    install(path)
+    combination = Combination("cherrypy", "sqlite", ("auth", "api"))
+    path = module_project(combination, root, template_copy)
     run(["make", "migrate"], path)
     yield path
 
@@ -99,16 +96,7 @@ def test_the_development_server_reloads_changed_code(project: Path) -> None:
     with serving(project, "dev", clean_environ()) as server:
         time.sleep(1.5)  # the file's new modification time must differ from the one recorded
         (project / "shop_front" / "pages.py").touch()
-        wait_for(server, "Restarting because")
-        wait_for(server, "ENGINE Bus STARTED", times=2)
+        server.wait_for_output("Restarting because")
+        server.wait_for_output("ENGINE Bus STARTED", times=2)
         server.wait_until_healthy()
         assert fetch(server.url + "/").status == 200
-
-
-def wait_for(server: Server, text: str, times: int = 1, timeout: float = 30) -> None:
-    """Wait until the server has printed `text` `times` times; fail with its log if it does not."""
-    deadline = time.monotonic() + timeout
-    while server.output().count(text) < times:
-        if time.monotonic() > deadline:
-            pytest.fail(f"the server never printed {text!r}:\n{server.output()}")
-        time.sleep(0.2)

@@ -18,7 +18,7 @@ except ModuleNotFoundError:  # Python 3.10
 
 from scaffold.spec import package_name_for
 
-from ..conftest import READY
+from ..conftest import CATALOG, READY
 
 ODD_NAMES = [
     'Bob\'s "Quoted" App',
@@ -55,7 +55,8 @@ def test_odd_answers_are_kept_literally_and_stay_lint_clean(
         author_email="someone@example.com",
         features=["auth", "api"],
     )
-    constants = module_constants(root / "odd_app" / "__init__.py")
+    package = root / CATALOG.framework(framework).package_path("odd_app")
+    constants = module_constants(package / "__init__.py")
     assert (constants["PROJECT_NAME"], constants["DESCRIPTION"]) == (name, description)
     metadata = tomllib.loads((root / "pyproject.toml").read_text())["project"]
     assert metadata["description"] == description

@@ -153,7 +153,7 @@ def test_names_are_case_insensitive_and_features_may_be_listed_together(
     assert result.exit_code == 0, result.output
     answers = yaml.safe_load((tmp_path / "myapp" / ".copier-answers.yml").read_text())
     assert (answers["framework"], answers["features"]) == ("django", ["auth", "api"])
-    assert "a Django project (SQLite; auth, api), for Python 3.10 to 3.13." in result.stdout
+    assert "a Django project (SQLite; auth, api), for Python 3.12 to 3.13." in result.stdout
 
 
 @pytest.fixture

@@ -51,7 +51,8 @@ def keys(path: Path) -> list[str]:
 def readers(root: Path) -> str:
     """The text of every file of the project that may read a variable."""
     return "\n".join(
-        path.read_text()
+        # Binary files (an icon) read no variable: their bytes are skipped, not decoded.
+        path.read_text(errors="ignore")
         for path in sorted(root.rglob("*"))
         if path.is_file() and path.name not in NOT_READERS and ".git" not in path.parts
     )

@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import re
+import shutil
 from pathlib import Path
 
 import copier
 import pytest
 
+from scaffold import catalog
 from scaffold.errors import UsageError
 from scaffold.spec import build_request
 
-from ..conftest import CATALOG
+from ..conftest import CATALOG, UNBUILT, catalog_with_unbuilt
 
 
 def copier_refusal(template: Path, destination: Path, answers: dict) -> str | None:
@@ -24,11 +27,11 @@ def copier_refusal(template: Path, destination: Path, answers: dict) -> str | No
     return None
 
 
-def scaffold_refusal(answers: dict) -> str | None:
+def scaffold_refusal(answers: dict, facts: catalog.Catalog = CATALOG) -> str | None:
     data = [f"{key}={value}" for key, value in answers.items() if key != "features"]
     try:
         build_request(
-            CATALOG,
+            facts,
             "myapp",
             output_dir=Path("/nowhere"),
             features=answers.get("features", []),
@@ -73,9 +76,24 @@ def test_copier_and_scaffold_agree(template_copy: Path, tmp_path: Path, answers:
 def test_copier_explains_an_unsupported_combination(template_copy: Path, tmp_path: Path) -> None:
     answers = {"framework": "bottle", "database": "none", "features": ["auth"]}
     assert "auth needs a database" in copier_refusal(template_copy, tmp_path / "x", answers)
-    answers = {"framework": "web2py"}
-    assert "web2py is not built yet" in copier_refusal(template_copy, tmp_path / "x", answers)
     answers = {"framework": "django", "database": "none"}
     assert "Django projects need a database" in copier_refusal(
         template_copy, tmp_path / "x", answers
     )
+
+
+def test_both_refuse_a_framework_not_built_yet(template_copy: Path, tmp_path: Path) -> None:
+    template = tmp_path / "template"
+    template.mkdir()
+    shutil.copy2(template_copy / "copier.yml", template / "copier.yml")
+    text = (template_copy / "catalog.yml").read_text()
+    unbuilt, count = re.subn(
+        rf"(\n      {UNBUILT}:\n(?:        .*\n)*?        ready: )true", r"\1false", text
+    )
+    assert count == 1
+    (template / "catalog.yml").write_text(unbuilt)
+    label = CATALOG.frameworks[UNBUILT].label
+    answers = {"framework": UNBUILT}
+    assert f"{label} is not built yet" in copier_refusal(template, tmp_path / "x", answers)
+    assert f"{label} is not built yet" in scaffold_refusal(answers, catalog_with_unbuilt())
+    assert not (tmp_path / "x").exists()

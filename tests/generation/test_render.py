@@ -17,14 +17,21 @@ except ModuleNotFoundError:  # Python 3.10
 
 from ..conftest import CATALOG, REPO, Combination, as_params, every_combination
 
-# Framework templates (Bottle .tpl, Django/Jinja2 .html, ...) legitimately hold {{ }} and {% %}.
+# Framework templates (Bottle .tpl, Django/Jinja2 .html, web2py views such as generic.json, ...)
+# legitimately hold {{ }} and {% %}; icons are not text.
 VERBATIM_SUFFIXES = {".tpl", ".html"}
+BINARY_SUFFIXES = {".ico", ".png"}
 LEFTOVER = re.compile(r"(?<!\$)\{\{|\{%|\{#|%\}|#\}")
 COPIER_NAMES = re.compile(
     r"(\{\{|\{%)[^}]*\b(project_name|package_name|description|author_name|author_email|"
     r"framework|python_version|database|features|catalog|_copier_\w+)\b"
 )
 MAKE_TARGETS = ["help", "install", "dev", "serve", "test", "lint", "format"]
+
+
+def verbatim(path: Path) -> bool:
+    """Whether `path` is a framework's own template (or not text), where Jinja syntax belongs."""
+    return path.suffix in VERBATIM_SUFFIXES | BINARY_SUFFIXES or "views" in path.parts
 
 
 def files(root: Path) -> list[Path]:
@@ -38,12 +45,13 @@ def test_combination_renders_a_clean_project(
     result = copie.copy(extra_answers=combination.answers, template_dir=template_copy)
     assert result.exit_code == 0, result.exception
     root = result.project_dir
-    package = root / result.answers["package_name"]
+    framework = CATALOG.framework(combination.framework)
+    package = root / framework.package_path(result.answers["package_name"])
     generated = files(root)
 
     for path in generated:
         assert path.stat().st_size > 0, f"{path.relative_to(root)} is empty"
-        if path.suffix not in VERBATIM_SUFFIXES:
+        if not verbatim(path.relative_to(root)):
             text = path.read_text()
             assert not LEFTOVER.search(text), f"unrendered Jinja in {path.relative_to(root)}"
 
@@ -92,7 +100,7 @@ def test_combination_renders_a_clean_project(
 @pytest.mark.parametrize("framework", [fw.name for fw in CATALOG.frameworks.values() if fw.ready])
 def test_files_copied_verbatim_do_not_expect_copier_variables(framework: str) -> None:
     for path in (REPO / "templates" / framework).rglob("*"):
-        if path.is_file() and path.suffix not in {".jinja", *VERBATIM_SUFFIXES}:
+        if path.is_file() and path.suffix != ".jinja" and not verbatim(path):
             match = COPIER_NAMES.search(path.read_text())
             assert match is None, (
                 f"{path} uses {match.group(2)} but is not rendered (no .jinja suffix)"

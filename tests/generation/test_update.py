@@ -191,11 +191,15 @@ SECRET = re.compile(rf"(?m)^({SECRET_NAMES})=\w+$")
 
 
 def tree(root: Path) -> dict[str, str]:
-    """Every file but git's, with the secret masked."""
+    """Every file but git's, with the secret masked (binary files, such as icons, in hex)."""
     files = {}
     for path in sorted(root.rglob("*")):
         if path.is_file() and ".git" not in path.relative_to(root).parts:
-            files[str(path.relative_to(root))] = SECRET.sub(r"\1=<secret>", path.read_text())
+            data = path.read_bytes()
+            try:
+                files[str(path.relative_to(root))] = SECRET.sub(r"\1=<secret>", data.decode())
+            except UnicodeDecodeError:
+                files[str(path.relative_to(root))] = data.hex()
     return files
 
 

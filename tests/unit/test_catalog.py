@@ -63,6 +63,8 @@ def test_ready_frameworks_with_a_database_migrate_it() -> None:
         if "migration" in framework.make:
             # `make migration m="..."` hands the message over in the shell variable m.
             assert '"$$m"' in framework.make["migration"], framework.name
+
+
 def end_of_life(version: str) -> datetime.date:
     """When CPython stops fixing a 3.x release: five years after its October release (PEP 602)."""
     major, minor = map(int, version.split("."))

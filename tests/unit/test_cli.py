@@ -6,10 +6,10 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from scaffold import __version__, fingerprint, source
+from scaffold import __version__, catalog, fingerprint, source
 from scaffold.cli import cli
 
-from ..conftest import CATALOG, READY, REPO, listing
+from ..conftest import CATALOG, READY, REPO, UNBUILT, catalog_with_unbuilt, listing
 
 
 @pytest.fixture
@@ -114,7 +114,10 @@ def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
     bottle = data["frameworks"]["bottle"]
     assert bottle["ready"] is True
     assert bottle["combinations"]["none"] == ["docker", "ci"]
-    assert data["frameworks"]["web2py"]["ready"] is False
+    assert {name: fw["ready"] for name, fw in data["frameworks"].items()} == {
+        name: fw.ready for name, fw in CATALOG.frameworks.items()
+    }
+    assert "3.12" in data["frameworks"]["web2py"]["python_note"]
     assert data["features"]["auth"]["needs_database"] is True
     assert set(data["databases"]) == {"sqlite", "postgresql", "none"}
 
@@ -125,7 +128,6 @@ def test_list_json_holds_the_same_facts(runner: CliRunner) -> None:
         (["new", "my app", "-y"], "not a usable project directory name"),
         (["new", "os", "-y"], "would shadow"),
         (["new", "myapp", "-f", "flask", "-y"], "unknown framework 'flask'"),
-        (["new", "myapp", "-f", "web2py", "-y"], "web2py is not built yet"),
         (["new", "myapp", "--feature", "graphql", "-y"], "unknown feature 'graphql'"),
         (["new", "myapp", "--database", "none", "--feature", "auth", "-y"], "needs a database"),
         (["new", "myapp", "--python", "3.8", "-y"], "support Python"),
@@ -150,6 +152,21 @@ def test_bad_input_is_one_line_exit_2_and_writes_nothing(
     assert message in line
     assert "Traceback" not in result.output
     assert listing(tmp_path) == before
+
+
+def test_a_framework_not_built_yet_is_marked_and_refused(
+    runner: CliRunner, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    unbuilt = catalog_with_unbuilt()
+    monkeypatch.setattr(catalog, "load", lambda path=None: unbuilt)
+    listed = runner.invoke(cli, ["list"]).output.splitlines()
+    names = [line.split()[0] for line in listed if line.split()]
+    assert f"{UNBUILT}*" in names and UNBUILT not in names
+    assert f"Not built yet: {UNBUILT}." in runner.invoke(cli, ["new", "--help"]).output
+    result = runner.invoke(cli, ["new", "myapp", "-f", UNBUILT, "-y", "-o", str(tmp_path)])
+    assert result.exit_code == 2
+    assert f"{unbuilt.frameworks[UNBUILT].label} is not built yet" in result.stderr
+    assert listing(tmp_path) == []
 
 
 def test_a_non_empty_destination_needs_force(runner: CliRunner, tmp_path: Path) -> None:

@@ -14,7 +14,7 @@ from scaffold.spec import (
     parse_features,
 )
 
-from ..conftest import CATALOG
+from ..conftest import CATALOG, UNBUILT, catalog_with_unbuilt
 from .test_catalog import copier_questions
 
 OUT = Path("/projects")
@@ -119,7 +119,6 @@ def test_data_answers_any_question() -> None:
     ("options", "message"),
     [
         ({"framework": "flask"}, "unknown framework 'flask'"),
-        ({"framework": "web2py"}, "web2py is not built yet"),
         ({"framework": "django", "database": "none"}, "Django projects support the databases"),
         ({"database": "mysql"}, "unknown database 'mysql'"),
         ({"features": ["graphql"]}, "unknown feature 'graphql'"),
@@ -136,6 +135,13 @@ def test_data_answers_any_question() -> None:
 def test_bad_requests_are_refused_with_a_reason(options: dict, message: str) -> None:
     with pytest.raises(UsageError, match=message):
         request(**options)
+
+
+def test_a_framework_not_built_yet_is_refused_with_those_that_are() -> None:
+    label = CATALOG.frameworks[UNBUILT].label
+    with pytest.raises(UsageError, match=f"{label} is not built yet: choose from ") as refused:
+        build_request(catalog_with_unbuilt(), "myapp", output_dir=OUT, framework=UNBUILT)
+    assert UNBUILT not in str(refused.value).partition("choose from")[2]
 
 
 @pytest.mark.parametrize("name", ["../escape", "my app", ".hidden", "a/b", "-rf", ""])

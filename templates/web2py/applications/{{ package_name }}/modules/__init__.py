@@ -1,0 +1,1 @@
+"""Python modules of the application, importable from its models and controllers."""
