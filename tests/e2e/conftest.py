@@ -111,14 +111,14 @@ def project_python(project: Path) -> str:
 
 def install(project: Path, python: str | None = None, tool: str = "uv") -> None:
     """Create project/.venv with `python` (by default one the project accepts) and install the
-    project with its dev extra."""
+    project with its dev extra: with uv as `make install` does (the first install writes uv.lock,
+    the next ones install what it pins), with pip the newest versions within the ranges."""
     python = python or project_python(project)
     venv_python = str(project / ".venv" / "bin" / "python")
     if tool == "uv":
         uv = uv_executable()
         assert uv, "uv is not installed"
-        run([uv, "venv", "--quiet", "--python", python, ".venv"], project)
-        run([uv, "pip", "install", "--quiet", "--python", venv_python, "-e", ".[dev]"], project)
+        run([uv, "sync", "--quiet", "--extra", "dev", "--python", python], project)
     else:
         run([python, "-m", "venv", ".venv"], project)
         run([venv_python, "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project)
