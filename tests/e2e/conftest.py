@@ -124,6 +124,20 @@ def install(project: Path, python: str | None = None, tool: str = "uv") -> None:
         run([venv_python, "-m", "pip", "install", "--quiet", "-e", ".[dev]"], project)
 
 
+def normalized(name: str) -> str:
+    """A distribution's name as uv.lock writes it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(root: Path) -> dict[str, set[str]]:
+    """The versions uv.lock pins, by package (a universal lock may hold several of one)."""
+    pinned: dict[str, set[str]] = {}
+    for package in tomllib.loads((root / "uv.lock").read_text())["package"]:
+        if "version" in package:
+            pinned.setdefault(package["name"], set()).add(package["version"])
+    return pinned
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

@@ -25,7 +25,7 @@ from scaffold import api
 
 from ..conftest import CATALOG, READY, Combination, clean_environ
 from ..versions import CONFLICT_START, commit_all, git
-from .conftest import find_python, generate, run, uv_executable
+from .conftest import find_python, generate, locked_versions, normalized, run, uv_executable
 
 pytestmark = pytest.mark.e2e
 
@@ -61,11 +61,6 @@ def every_feature(framework: str) -> Combination:
     )
 
 
-def normalized(name: str) -> str:
-    """A distribution's name as uv.lock writes it (PEP 503)."""
-    return re.sub(r"[-_.]+", "-", name).lower()
-
-
 def freeze(root: Path, env: dict[str, str]) -> dict[str, str]:
     """What the project's .venv holds: {name: version}, and the project's editable install."""
     listed = run(["uv", "pip", "freeze", "--python", ".venv/bin/python"], root, env)
@@ -74,17 +69,6 @@ def freeze(root: Path, env: dict[str, str]) -> dict[str, str]:
         name, pinned, version = line.partition("==")
         found[normalized(name) if pinned else line] = version
     return found
-
-
-def locked_versions(root: Path) -> dict[str, set[str]]:
-    """The versions uv.lock pins, by package (a universal lock may hold several of one)."""
-    import tomllib
-
-    pinned: dict[str, set[str]] = {}
-    for package in tomllib.loads((root / "uv.lock").read_text())["package"]:
-        if "version" in package:
-            pinned.setdefault(package["name"], set()).add(package["version"])
-    return pinned
 
 
 def reinstall(root: Path, env: dict[str, str]) -> dict[str, str]:
