@@ -17,8 +17,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import CATALOG, READY, Combination, as_params, clean_environ
-from .conftest import fetch, free_port, install, run, serving
-from .test_projects import database_environment, generate
+from .conftest import database_environment, fetch, free_port, generate, install, run, serving
 
 pytestmark = pytest.mark.e2e
 
