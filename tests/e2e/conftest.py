@@ -138,6 +138,17 @@ def locked_versions(root: Path) -> dict[str, set[str]]:
     return pinned
 
 
+def not_locked(installed: dict[str, str], root: Path) -> dict[str, str]:
+    """Of the distributions `installed` ({name: version}), those at a version root/uv.lock does
+    not pin (entries without a version, such as an editable project, are left out)."""
+    pinned = locked_versions(root)
+    return {
+        normalized(name): version
+        for name, version in installed.items()
+        if version and version not in pinned.get(normalized(name), set())
+    }
+
+
 def free_port() -> int:
     """A TCP port on 127.0.0.1 that nothing listens on right now."""
     with socket.socket() as sock:

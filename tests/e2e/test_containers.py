@@ -25,8 +25,8 @@ from .conftest import (
     fetch,
     free_port,
     generate,
-    locked_versions,
     normalized,
+    not_locked,
     run,
     uv_executable,
 )
@@ -86,6 +86,17 @@ def what_the_image_breaks(engine: Engine, container: Container) -> list[str]:
     return broken
 
 
+def assert_the_image_keeps_its_promises(engine: Engine, image: str, project: Project) -> None:
+    """Run `image` with production settings alone; it must keep every promise."""
+    container = engine.run(image, free_port(), production_environment(project))
+    try:
+        container.wait_until_healthy()
+        broken = what_the_image_breaks(engine, container)
+        assert not broken, "\n".join([*broken, "--- the container's log:", container.logs()])
+    finally:
+        container.remove()
+
+
 @pytest.mark.parametrize("combination", as_params(container_combinations()))
 def test_the_image_runs_with_production_settings_alone(
     combination: Combination,
@@ -97,25 +108,11 @@ def test_the_image_runs_with_production_settings_alone(
     engine.build(project.root, tag)
     try:
         assert (project.root / "uv.lock").is_file(), "the installed project has no lock"
-        pinned = locked_versions(project.root)
-        installed = {
-            normalized(name): version for name, version in engine.distributions(tag).items()
-        }
+        installed = engine.distributions(tag)
         assert installed, "the image holds no Python distribution"
-        unpinned = {
-            name: version
-            for name, version in installed.items()
-            if version not in pinned.get(name, set())
-        }
-        assert unpinned == {}, "the image holds versions uv.lock does not pin"
-        assert "pytest" not in installed and "ruff" not in installed, "dev tools in the image"
-        container = engine.run(tag, free_port(), production_environment(project))
-        try:
-            container.wait_until_healthy()
-            broken = what_the_image_breaks(engine, container)
-            assert not broken, "\n".join([*broken, "--- the container's log:", container.logs()])
-        finally:
-            container.remove()
+        assert not_locked(installed, project.root) == {}, "versions uv.lock does not pin"
+        assert not {"pytest", "ruff"} & {normalized(name) for name in installed}, "dev tools"
+        assert_the_image_keeps_its_promises(engine, tag, project)
     finally:
         engine.remove_image(tag)
 
@@ -144,13 +141,6 @@ def test_the_image_builds_from_the_ranges_without_a_lock_and_refuses_a_stale_one
     engine.build(root, tag)
     try:
         assert "bottle" in {normalized(name) for name in engine.distributions(tag)}
-        project = Project(root, combination, {})
-        container = engine.run(tag, free_port(), production_environment(project))
-        try:
-            container.wait_until_healthy()
-            broken = what_the_image_breaks(engine, container)
-            assert not broken, "\n".join([*broken, "--- the container's log:", container.logs()])
-        finally:
-            container.remove()
+        assert_the_image_keeps_its_promises(engine, tag, Project(root, combination, {}))
     finally:
         engine.remove_image(tag)

@@ -25,7 +25,15 @@ from scaffold import api
 
 from ..conftest import CATALOG, READY, Combination, clean_environ
 from ..versions import CONFLICT_START, commit_all, git
-from .conftest import find_python, generate, locked_versions, normalized, run, uv_executable
+from .conftest import (
+    find_python,
+    generate,
+    locked_versions,
+    normalized,
+    not_locked,
+    run,
+    uv_executable,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -92,13 +100,7 @@ def test_make_install_locks_then_installs_exactly_the_lock_and_make_upgrade_move
     git(root, "commit", "-q", "-m", "Lock the dependencies")
     first = freeze(root, env)
     assert first, "the first install installed nothing"
-    # Everything installed is a version the lock pins.
-    pinned = locked_versions(root)
-    assert {
-        name: version
-        for name, version in first.items()
-        if version and version not in pinned.get(name, set())
-    } == {}
+    assert not_locked(first, root) == {}, "installed versions that uv.lock does not pin"
 
     # A fresh .venv gets the very same versions, and the lock stays as committed.
     assert reinstall(root, env) == first
