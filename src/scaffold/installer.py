@@ -170,13 +170,13 @@ def relock(project: Path, *, changed: bool, conflicting: bool, pretend: bool = F
     """
     if not (project / LOCK_FILE).is_file() or not (changed or conflicting):
         return None
-    if pretend:
-        return f"pyproject.toml would change: {LOCK_FILE} would then be brought in step with it"
     if conflicting:
         return (
-            f"pyproject.toml has conflicts: once they are resolved, `make install` (with uv) "
-            f"brings {LOCK_FILE} in step with it; commit both"
+            f"pyproject.toml {'would have' if pretend else 'has'} conflicts: once they are "
+            f"resolved, `make install` (with uv) brings {LOCK_FILE} in step with it; commit both"
         )
+    if pretend:
+        return f"pyproject.toml would change: {LOCK_FILE} would then be brought in step with it"
     uv = shutil.which("uv")
     if uv is None:
         return (
