@@ -312,6 +312,7 @@ class PostgreSQL:
         self.port = free_port()
         self.as_user = ["runuser", "-u", "postgres", "--"] if os.geteuid() == 0 else []
         self.process: subprocess.Popen[bytes] | None = None
+        self.created = 0
 
     def start(self) -> None:
         """initdb, then start the server and wait until it accepts connections."""
@@ -346,7 +347,10 @@ class PostgreSQL:
         pytest.fail("PostgreSQL did not start:\n" + (self.root / "server.log").read_text())
 
     def create_database(self, name: str) -> str:
-        """A new, empty database; its URL."""
+        """A new, empty database named after `name` (numbered, so that two tests asking for the
+        same name each get their own); its URL."""
+        self.created += 1
+        name = f"{name[:55]}_{self.created}"
         subprocess.run(
             [
                 str(self.bin / "createdb"),

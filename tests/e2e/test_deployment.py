@@ -354,14 +354,18 @@ def test_the_images_commands_serve_the_code_from_app_and_its_healthcheck_passes(
     framework = CATALOG.framework(project.combination.framework)
     # Production settings alone: the image's environment, a secret and the public host name.
     env = {**image.env, framework.secret: secrets.token_urlsafe(50), "DJANGO_ALLOWED_HOSTS": HOST}
-    modules = [PACKAGE] + (["config"] if framework.name == "django" else [])
-    for module in modules:
+    # The project's code, where the catalog says it lives (its package, or web2py's application
+    # folder, a package too), is imported from /app.
+    app = tmp_path / "image" / "app"
+    folders = [framework.package_path(PACKAGE)] + (["config"] if framework.name == "django" else [])
+    for folder in folders:
+        module = folder.replace("/", ".")
         where = subprocess.run(
             ["python", "-c", f"import {module}; print({module}.__file__)"],
             cwd=image.workdir, env=env, capture_output=True, text=True,
         )  # fmt: skip
         assert where.returncode == 0, where.stderr
-        assert Path(where.stdout.strip()).is_relative_to(tmp_path / "image" / "app"), where.stdout
+        assert Path(where.stdout.strip()).parent == app / folder, where.stdout
     with running(image, {**env, "WEB_CONCURRENCY": "2"}) as url:
         probe = subprocess.run(image.healthcheck, cwd=image.workdir, env={**env, "PORT": url.rsplit(":", 1)[1]},
                                capture_output=True, text=True, timeout=30)  # fmt: skip

@@ -181,20 +181,25 @@ def test_new_with_install_falls_back_to_pip(
     run(["make", "test"], tmp_path / "myapp")
 
 
-@pytest.fixture(scope="module")
-def scaffold_on_python_310(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """scaffold installed for Python 3.10, which it supports and the default Bottle project does
-    not (Bottle projects start at 3.11)."""
-    python = find_python("3.10")
+def scaffold_on_python(version: str, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The `scaffold` command of this checkout, installed for Python `version` (X.Y)."""
+    python = find_python(version)
     if python is None:
-        pytest.skip("no Python 3.10 interpreter on this machine (PATH or ~/.pyenv)")
+        pytest.skip(f"no Python {version} interpreter on this machine (PATH or ~/.pyenv)")
     uv = uv_executable()
     assert uv, "the test dependencies include uv"
-    venv = tmp_path_factory.mktemp("scaffold-310") / "venv"
+    venv = tmp_path_factory.mktemp(f"scaffold-{version}") / "venv"
     run([uv, "venv", "--quiet", "--python", python, str(venv)], venv.parent)
     run([uv, "pip", "install", "--quiet", "--python", str(venv / "bin" / "python"), str(REPO)],
         venv.parent)  # fmt: skip
     return venv / "bin" / "scaffold"
+
+
+@pytest.fixture(scope="module")
+def scaffold_on_python_310(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """scaffold installed for Python 3.10, which it supports and the default Bottle project does
+    not (Bottle projects start at 3.11)."""
+    return scaffold_on_python("3.10", tmp_path_factory)
 
 
 def tools_dir(tmp_path: Path, *, uv: bool, python311: bool) -> Path:

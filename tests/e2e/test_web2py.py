@@ -34,7 +34,7 @@ from .conftest import (
     serving,
     uv_executable,
 )
-from .test_projects import check_live, generate
+from .test_projects import check_live, generate, scaffold_on_python, tools_dir
 
 # The tests share a module-scoped project: one worker runs them all.
 pytestmark = [pytest.mark.e2e, pytest.mark.xdist_group("web2py-project")]
@@ -290,6 +290,65 @@ def test_table_files_survive_a_changed_password(
         assert fetch(server.url + "/notes").status == 200
 
 
+def test_a_new_container_migrates_the_database_it_is_given(
+    template_copy: Path, tmp_path: Path, isolated_home: Path, postgres: PostgreSQL
+) -> None:
+    """A container starts without the table files of the tables its database already has (unless
+    a volume keeps them): migrate.py records those tables from the database, then migrates what
+    the models gained meanwhile."""
+    combination = Combination("web2py", "postgresql", ALL_FEATURES)
+    root = generate(combination, tmp_path, template_copy)
+    install(root)
+    url = postgres.create_database("web2py_new_container")
+    env = clean_environ(DATABASE_URL=url)
+    application = root / "applications" / "shop_front"
+    query = (
+        "SELECT column_name FROM information_schema.columns WHERE table_name = 'note' "
+        "ORDER BY ordinal_position"
+    )
+
+    def columns() -> list[str]:
+        return run([str(postgres.bin / "psql"), url, "-At", "-c", query], root).split()
+
+    def add_to_the_note_model(name: str) -> None:
+        model = application / "models" / "db.py"
+        body = '    Field("body", "text"'
+        assert body in model.read_text()
+        model.write_text(model.read_text().replace(body, f'    Field("{name}"),\n{body}'))
+
+    def lose_the_table_files() -> None:
+        files = list((application / "databases").glob("*.table"))
+        assert len(files) == 7, files
+        for path in files:
+            path.unlink()
+
+    run(["make", "migrate"], root, env)
+    before = columns()
+    assert before == ["id", "title", "body", "created_on"]
+    lose_the_table_files()
+    output = run(["make", "migrate"], root, env)
+    assert "Recorded from the database the tables without a table file: note, auth_user" in output
+    assert columns() == before
+    assert len(list((application / "databases").glob("*.table"))) == 7
+
+    # A model changes, and the table files are there: an ordinary migration.
+    add_to_the_note_model("tag")
+    output = run(["make", "migrate"], root, env)
+    assert "Recorded" not in output
+    assert columns() == [*before, "tag"]
+
+    # A model changes, and a new container of the new release has no table files.
+    add_to_the_note_model("colour")
+    lose_the_table_files()
+    output = run(["make", "migrate"], root, env)
+    assert "Recorded from the database" in output
+    assert columns() == [*before, "tag", "colour"]
+    assert "Recorded" not in run(["make", "migrate"], root, env)
+    with serving(root, "serve", env) as server:
+        check_live(server.url, combination, production=True)
+        assert fetch(server.url + "/notes").status == 200
+
+
 def test_make_install_finds_python_3_11_when_python3_is_newer(
     template_copy: Path, tmp_path: Path, isolated_home: Path
 ) -> None:
@@ -332,3 +391,36 @@ def test_make_install_finds_python_3_11_when_python3_is_newer(
     assert done.returncode != 0
     assert "needs Python >=3.11,<3.12" in done.stderr and "install uv" in done.stderr
     assert not (root / ".venv").exists()
+
+
+@pytest.fixture(scope="module")
+def scaffold_on_python_313(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """scaffold installed for Python 3.13, on which web2py projects cannot run."""
+    return scaffold_on_python("3.13", tmp_path_factory)
+
+
+@pytest.mark.parametrize("tool", ["uv", "pip"])
+def test_new_with_install_finds_python_3_11_when_python3_is_3_13(
+    tool: str,
+    scaffold_on_python_313: Path,
+    template_copy: Path,
+    tmp_path: Path,
+    isolated_home: Path,
+) -> None:
+    # scaffold runs on Python 3.13, python3 is 3.13, and a python3.11 is on PATH too.
+    bin_dir = tools_dir(tmp_path, uv=tool == "uv", python311=True)
+    (bin_dir / "python3").symlink_to(os.path.realpath(find_python("3.13")))
+    done = subprocess.run(
+        [str(scaffold_on_python_313), "new", "myapp", "-y", "-f", "web2py", "--install",
+         "--feature", "auth", "--template", str(template_copy)],
+        cwd=tmp_path, env=clean_environ(PATH=str(bin_dir)), capture_output=True, text=True,
+        timeout=900,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert f"Creating .venv with Python 3.11 and installing myapp with its dev extra ({tool})" in (
+        done.stdout
+    )
+    root = tmp_path / "myapp"
+    version = "import sys; print('%d.%d' % sys.version_info[:2])"
+    assert run([".venv/bin/python", "-c", version], root).strip() == "3.11"
+    run(["make", "test"], root)
