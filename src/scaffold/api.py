@@ -40,6 +40,8 @@ class Project:
     answers: dict[str, Any]
     source: source.TemplateSource
     committed: bool = False
+    # With `install` and uv: uv.lock was written before the first commit, which holds it.
+    locked: bool = False
     installed: bool = False
     notes: list[str] = field(default_factory=list)
     # With `force`: the files already there that the template replaced, and those it left alone
@@ -73,7 +75,8 @@ def create(
     Questions not given take their defaults unless `interactive`, in which case copier asks them.
     With `git`, the project becomes a repository with one commit (so it can be updated later);
     with `install`, it gets a `.venv` with the project and its dev extra installed: a Python in
-    the project's range is found before anything is written. Without `install`, `warn` (a
+    the project's range is found before anything is written, and with uv, `uv.lock` is written
+    before the first commit, so that the commit holds it. Without `install`, `warn` (a
     UserWarning by default) is told when `make install` would find no such Python here.
     """
     facts = catalog.load()
@@ -107,6 +110,7 @@ def create(
         checks.run(project.answers, final=True)
         return project
 
+    lock_failure: InstallError | None = None
     try:
         with staging.staged(destination) as staging_dir:
             project.answers, keep = _render(
@@ -116,12 +120,20 @@ def create(
             if force and destination.is_dir():
                 found = staging.overlay(destination, staging_dir, keep=keep)
                 project.replaced, project.others = found.replaced, found.others
+            if checks.plan is not None:
+                # The lock needs no .venv, so it is made here, in time for the first commit; a
+                # failure leaves a complete project without it, reported as a failed install.
+                try:
+                    installer.lock(staging_dir, checks.plan, echo=echo)
+                    project.locked = (staging_dir / installer.LOCK_FILE).is_file()
+                except InstallError as exc:
+                    lock_failure = exc
             if git:
                 project.committed = _commit(staging_dir, destination, project)
     except KeyboardInterrupt:
         raise Interrupted("interrupted; nothing was written") from None
     if checks.plan is not None:
-        _install(project, checks.plan, echo)
+        _install(project, checks.plan, echo, failure=lock_failure)
     return project
 
 
@@ -189,9 +201,20 @@ def _warn(message: str) -> None:
     warnings.warn(message, UserWarning, stacklevel=3)
 
 
-def _install(project: Project, how: installer.Plan, echo: Callable[[str], None]) -> None:
-    """Install the project; on failure, say what is left and the command that finishes the job."""
+def _install(
+    project: Project,
+    how: installer.Plan,
+    echo: Callable[[str], None],
+    *,
+    failure: InstallError | None = None,
+) -> None:
+    """Install the project; on failure, say what is left and the command that finishes the job.
+
+    A `failure` of the lock, before the first commit, is reported the same way.
+    """
     try:
+        if failure is not None:
+            raise failure
         installer.install(project.path, how, echo=echo)
     except (InstallError, KeyboardInterrupt) as exc:
         left = "complete and committed" if project.committed else "complete"
@@ -303,6 +326,8 @@ class Update:
     new_ref: str
     plan: plan.Plan
     pretend: bool = False
+    # What the user should know besides the plan (about uv.lock, say).
+    notes: list[str] = field(default_factory=list)
 
 
 def update(
@@ -331,8 +356,15 @@ def update(
             except KeyboardInterrupt:
                 raise Interrupted("interrupted; nothing was written") from None
             new_ref = str(read_answers(copy)["_commit"])
+            planned = plan.read(copy)
             return Update(
-                project, template_source, str(answers["_commit"]), new_ref, plan.read(copy), True
+                project,
+                template_source,
+                str(answers["_commit"]),
+                new_ref,
+                planned,
+                True,
+                _lock_notes(copy, planned, pretend=True),
             )
     try:
         _run_update(project, template_source, changes, quiet)
@@ -344,7 +376,19 @@ def update(
             raise Interrupted("interrupted; the project was put back as it was") from None
         raise
     new_ref = str(read_answers(project)["_commit"])
-    return Update(project, template_source, str(answers["_commit"]), new_ref, plan.read(project))
+    done = plan.read(project)
+    notes = _lock_notes(project, done, pretend=False)
+    if notes:
+        done = plan.read(project)
+    return Update(project, template_source, str(answers["_commit"]), new_ref, done, notes=notes)
+
+
+def _lock_notes(project: Path, changes: plan.Plan, *, pretend: bool) -> list[str]:
+    """Keep uv.lock, which no update merges, in step with an updated pyproject.toml."""
+    changed = "pyproject.toml" in {*changes.changed, *changes.added}
+    conflicting = "pyproject.toml" in changes.conflicting
+    note = installer.relock(project, changed=changed, conflicting=conflicting, pretend=pretend)
+    return [note] if note else []
 
 
 def add(feature: str, path: str | os.PathLike[str] = ".", *, pretend: bool = False) -> Update:

@@ -225,6 +225,12 @@ def _report(project: Any) -> None:
                 f"Left out of that commit, as they are not the template's: {_some(project.others)}"
                 " (commit them yourself: `scaffold update` needs a clean tree)."
             )
+    if project.locked:
+        held = project.committed and "uv.lock" not in project.others
+        click.echo(
+            "uv.lock pins every dependency's version: "
+            + ("the first commit holds it." if held else "commit it.")
+        )
     for note in project.notes:
         click.echo(f"Note: {note}.")
     click.echo("\nNext:")
@@ -432,6 +438,8 @@ def _report_update(result: Any, done: str, planned: str) -> None:
     )
     for line in result.plan.lines():
         click.echo(line)
+    for note in result.notes:
+        click.echo(f"Note: {note}.")
     if result.pretend:
         click.echo("Nothing was written (--pretend).")
     elif result.plan.conflicting:

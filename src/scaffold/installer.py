@@ -4,8 +4,12 @@ A project runs on the Pythons from its minimum (`python_version`) to its framewo
 tested one (below `python_below` where the catalog sets it). `plan` picks the interpreter before
 anything is written: the one running scaffold when it is in that range, else one that uv finds
 (or fetches), else `python3.X` on PATH. uv installs when it is on PATH (several times faster), pip
-otherwise; their progress goes straight to the terminal. A failed or interrupted install removes
-the `.venv` it was making, so that `make install` can start again from a clean project.
+otherwise; their progress goes straight to the terminal. With uv, `lock` first writes `uv.lock`
+(so that it can go into the project's first commit) and `install` installs exactly what it pins,
+as `make install` does; pip installs the newest versions within the project's ranges. A failed or
+interrupted install removes the `.venv` it was making, so that `make install` can start again
+from a clean project. After an update, `relock` brings an existing `uv.lock` in step with a
+changed `pyproject.toml`.
 """
 
 from __future__ import annotations
@@ -116,23 +120,37 @@ def warning(answers: Mapping[str, Any], framework: Framework) -> str | None:
     )
 
 
+LOCK_FILE = "uv.lock"
+
+
+def lock(project: Path, how: Plan, *, echo: Callable[[str], None] = lambda _message: None) -> None:
+    """Write `project/uv.lock` with uv (nothing to do for pip): the versions `install` installs."""
+    if not how.uv:
+        return
+    echo(f"Locking the dependencies in {LOCK_FILE} (uv)")
+    _run([how.uv, "lock", "--quiet", "--python", how.python], project)
+
+
 def install(
     project: Path, how: Plan, *, echo: Callable[[str], None] = lambda _message: None
 ) -> None:
     """Create `project/.venv` and install the project into it, as `how` says.
 
-    On a failure or an interruption, the partial `.venv` is removed before the error goes on.
+    With uv, the versions of `uv.lock` (which uv writes first when it is missing), as
+    `make install` does. On a failure or an interruption, the partial `.venv` is removed before
+    the error goes on.
     """
     venv = project / ".venv"
+    pinned = ", as uv.lock pins" if how.uv and (project / LOCK_FILE).is_file() else ""
     echo(
         f"Creating .venv with Python {how.version} and installing {project.name} with its dev "
-        f"extra ({how.tool})"
+        f"extra{pinned} ({how.tool})"
     )
     try:
         if how.uv:
-            _run([how.uv, "venv", "--quiet", "--python", how.python, str(venv)], project)
+            locked = ["--locked"] if pinned else []
             _run(
-                [how.uv, "pip", "install", "--python", str(venv_python(venv)), "-e", ".[dev]"],
+                [how.uv, "sync", *locked, "--extra", "dev", "--python", how.python],
                 project,
             )
         else:
@@ -141,6 +159,38 @@ def install(
     except BaseException:
         shutil.rmtree(venv, ignore_errors=True)
         raise
+
+
+def relock(project: Path, *, changed: bool, conflicting: bool, pretend: bool = False) -> str | None:
+    """After an update: bring `uv.lock` in step with `pyproject.toml`, or say how to.
+
+    `changed` and `conflicting` say what the update did to `pyproject.toml`; with `pretend`,
+    nothing runs. Returns a note for the user, or None when there is nothing to say (no lock, or
+    nothing changed).
+    """
+    if not (project / LOCK_FILE).is_file() or not (changed or conflicting):
+        return None
+    if conflicting:
+        return (
+            f"pyproject.toml {'would have' if pretend else 'has'} conflicts: once they are "
+            f"resolved, `make install` (with uv) brings {LOCK_FILE} in step with it; commit both"
+        )
+    if pretend:
+        return f"pyproject.toml would change: {LOCK_FILE} would then be brought in step with it"
+    uv = shutil.which("uv")
+    if uv is None:
+        return (
+            f"pyproject.toml changed and uv was not found to update {LOCK_FILE}: run "
+            f"`make install` with uv (or `uv lock`), then commit {LOCK_FILE}"
+        )
+    try:
+        _run([uv, "lock", "--quiet"], project, capture=True)
+    except InstallError as exc:
+        return f"{exc}: run `make install` with uv (or `uv lock`) to update {LOCK_FILE}, then commit it"
+    return (
+        f"pyproject.toml changed, so {LOCK_FILE} was brought in step with it (uv lock, which keeps "
+        "every version it can); `make install` installs what it now pins"
+    )
 
 
 def _specifier(versions: Sequence[str]) -> str:
@@ -209,12 +259,25 @@ def _uv_fetch(uv: str, version: str, versions: Sequence[str]) -> str:
     return found[0]
 
 
-def _run(command: Sequence[str], cwd: Path) -> None:
-    env = {key: value for key, value in os.environ.items() if key != "VIRTUAL_ENV"}
+def _run(command: Sequence[str], cwd: Path, *, capture: bool = False) -> None:
+    """Run an installer command; with `capture`, its output is kept for the error message only."""
+    # The project's own .venv, whatever environment scaffold itself runs in.
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if key not in {"VIRTUAL_ENV", "UV_PROJECT_ENVIRONMENT"}
+    }
     shown = " ".join([Path(command[0]).name, *command[1:]])
     try:
-        done = subprocess.run(command, cwd=cwd, env=env, check=False)
+        done = subprocess.run(
+            command, cwd=cwd, env=env, check=False, capture_output=capture, text=capture
+        )
     except OSError as exc:
         raise InstallError(f"cannot run {shown}: {exc.strerror or exc}") from exc
     if done.returncode != 0:
-        raise InstallError(f"`{shown}` failed with exit status {done.returncode}")
+        detail = ""
+        if capture:
+            lines = (done.stderr or done.stdout or "").strip().splitlines()
+            if lines:
+                detail = f" ({lines[0].removeprefix('error: ')})"
+        raise InstallError(f"`{shown}` failed with exit status {done.returncode}{detail}")

@@ -118,18 +118,44 @@ def extras_for_tests(project: Path) -> str:
 
 def install(project: Path, python: str | None = None, tool: str = "uv") -> None:
     """Create project/.venv with `python` (by default one the project accepts) and install the
-    project with the extras of its tests."""
+    project with the extras of its tests: with uv as `make install` does (the first install writes
+    uv.lock, the next ones install what it pins), with pip the newest versions within the ranges."""
     python = python or project_python(project)
     venv_python = str(project / ".venv" / "bin" / "python")
     target = f".[{extras_for_tests(project)}]"
     if tool == "uv":
         uv = uv_executable()
         assert uv, "uv is not installed"
-        run([uv, "venv", "--quiet", "--python", python, ".venv"], project)
-        run([uv, "pip", "install", "--quiet", "--python", venv_python, "-e", target], project)
+        extras = [arg for name in extras_for_tests(project).split(",") for arg in ("--extra", name)]
+        run([uv, "sync", "--quiet", *extras, "--python", python], project)
     else:
         run([python, "-m", "venv", ".venv"], project)
         run([venv_python, "-m", "pip", "install", "--quiet", "-e", target], project)
+
+
+def normalized(name: str) -> str:
+    """A distribution's name as uv.lock writes it (PEP 503)."""
+    return re.sub(r"[-_.]+", "-", name).lower()
+
+
+def locked_versions(root: Path) -> dict[str, set[str]]:
+    """The versions uv.lock pins, by package (a universal lock may hold several of one)."""
+    pinned: dict[str, set[str]] = {}
+    for package in tomllib.loads((root / "uv.lock").read_text())["package"]:
+        if "version" in package:
+            pinned.setdefault(package["name"], set()).add(package["version"])
+    return pinned
+
+
+def not_locked(installed: dict[str, str], root: Path) -> dict[str, str]:
+    """Of the distributions `installed` ({name: version}), those at a version root/uv.lock does
+    not pin (entries without a version, such as an editable project, are left out)."""
+    pinned = locked_versions(root)
+    return {
+        normalized(name): version
+        for name, version in installed.items()
+        if version and version not in pinned.get(normalized(name), set())
+    }
 
 
 def free_port() -> int:

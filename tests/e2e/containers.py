@@ -292,17 +292,29 @@ class Engine:
 
     # Images of projects
 
-    def build(self, context: Path, tag: str) -> None:
+    def build(self, context: Path, tag: str, check: bool = True) -> subprocess.CompletedProcess:
         """Build the Dockerfile in `context` as it is, with the stand-in bases it names."""
         dockerfile = (context / "Dockerfile").read_text()
         for version in base_versions(dockerfile):
             self.ensure_base(version)
         # Docker's format keeps HEALTHCHECK (OCI drops it); no layer cache, so every build
         # proves the Dockerfile from scratch and leaves no intermediate images behind.
-        self.podman(
+        return self.podman(
             "build", "--pull=never", "--network", "host", "--format", "docker", "--layers=false",
-            "--tag", tag, str(context),
+            "--tag", tag, str(context), check=check,
         )  # fmt: skip
+
+    def distributions(self, image: str) -> dict[str, str]:
+        """The Python distributions installed in `image`, {name: version}."""
+        listing = (
+            "import importlib.metadata as m; "
+            "print(*sorted(f'{d.metadata[\"Name\"]}=={d.version}' for d in m.distributions()), "
+            "sep='\\n')"
+        )
+        done = self.podman(
+            "run", "--rm", "--pull=never", "--network", "host", image, "python", "-c", listing
+        )
+        return dict(line.split("==", 1) for line in done.stdout.splitlines() if "==" in line)
 
     def run(self, image: str, port: int, env: dict[str, str]) -> Container:
         """Start `image` detached on the host network; the server listens on 127.0.0.1:`port`."""

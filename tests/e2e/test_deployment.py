@@ -30,7 +30,7 @@ from pathlib import Path
 import pytest
 
 from ..conftest import CATALOG, READY, Combination, clean_environ, set_git_identity
-from .conftest import Response, fetch, find_python, free_port, install, serving
+from .conftest import Response, fetch, find_python, free_port, install, serving, uv_executable
 from .test_projects import generate
 
 pytestmark = pytest.mark.e2e
@@ -250,10 +250,20 @@ def build_image(project: Path, root: Path) -> Image:
         pytest.skip(f"no Python {version} interpreter on this machine (PATH or ~/.pyenv)")
     shims = root / "shims"
     shims.mkdir(parents=True)
-    (shims / "python").symlink_to(python)
+    for name in ("python", "python3"):
+        (shims / name).symlink_to(python)
     for tool in ("useradd", "chown"):  # no users to create or give files to here
         (shims / tool).write_text("#!/bin/sh\nexit 0\n")
         (shims / tool).chmod(0o755)
+    # The image's pip installs into its Python; here, into a virtual environment of the build's
+    # own, whose programs (uv) then join the shims, so that this machine's Pythons stay as they are.
+    tools = root / "build-tools"
+    (shims / "pip").write_text(
+        f'#!/bin/sh\nset -e\n[ -d {tools} ] || "{python}" -m venv {tools}\n'
+        f'{tools}/bin/pip "$@"\nfor program in {tools}/bin/uv*; do '
+        f'ln -sf "$program" {shims}/; done\n'
+    )
+    (shims / "pip").chmod(0o755)
     ignored = [line.strip() for line in (project / ".dockerignore").read_text().splitlines()
                if line.strip() and not line.startswith("#")]  # fmt: skip
 
@@ -261,12 +271,25 @@ def build_image(project: Path, root: Path) -> Image:
         return re.sub(r"(?<![\w.])/(opt/venv|app|src)\b", lambda m: f"{root}/{m.group(1)}", text)
 
     base = {"PATH": f"{shims}:{os.environ['PATH']}", "HOME": str(root)}
+    # What the stand-in base images carry too: this machine's CA bundle, for its TLS setup.
+    if "SSL_CERT_FILE" in os.environ:
+        base["SSL_CERT_FILE"] = os.environ["SSL_CERT_FILE"]
+    # The image's cache mount keeps uv's cache between builds: here, this machine's uv cache.
+    uv = uv_executable()
+    assert uv, "the test dependencies include uv"
+    base["UV_CACHE_DIR"] = subprocess.run(
+        [uv, "cache", "dir"], capture_output=True, text=True, check=True
+    ).stdout.strip()
     env, workdir = dict(base), root
     command: list[str] = []
     healthcheck: list[str] = []
     for keyword, rest in instructions(dockerfile):
         if keyword == "FROM":
             env, workdir = dict(base), root
+        elif keyword == "ARG" and "=" in rest:
+            # A stage's build arguments are in its RUN steps' environment.
+            name, _, value = rest.partition("=")
+            env[name] = value
         elif keyword == "ENV":
             for pair in shlex.split(rest):
                 name, _, value = pair.partition("=")
@@ -281,6 +304,8 @@ def build_image(project: Path, root: Path) -> Image:
             for source in sources:
                 copy_context(project, source, workdir / destination, ignored)
         elif keyword == "RUN":
+            # A cache mount only speeds builds up: here, uv's own cache serves.
+            rest = re.sub(r"^(--mount=\S+\s+)+", "", rest)
             done = subprocess.run(["sh", "-c", mapped(rest)], cwd=workdir, env=env,
                                   capture_output=True, text=True, timeout=900)  # fmt: skip
             assert done.returncode == 0, f"RUN {rest}\n{done.stdout}\n{done.stderr}"
@@ -305,7 +330,9 @@ def copy_context(project: Path, source: str, destination: Path, ignored: list[st
 
     if source != ".":
         destination.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(project / source, destination / Path(source).name)
+        # A pattern may match nothing (`uv.lock*` without a lock), as long as the COPY has a file.
+        for path in project.glob(source):
+            shutil.copy2(path, destination / path.name)
         return
     for path in sorted(project.rglob("*")):
         relative = path.relative_to(project).as_posix()

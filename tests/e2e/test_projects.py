@@ -151,8 +151,15 @@ def test_new_with_install_uses_uv_and_prints_the_next_steps(
     assert done.returncode == 0, done.stderr
     assert "(uv)" in done.stdout
     assert ". .venv/bin/activate" in done.stdout
-    run([".venv/bin/python", "-c", "import myapp, pytest, webtest"], tmp_path / "myapp")
-    run(["make", "test"], tmp_path / "myapp")
+    root = tmp_path / "myapp"
+    run([".venv/bin/python", "-c", "import myapp, pytest, webtest"], root)
+    # The lock was made before the first commit, which holds it, and the install followed it.
+    assert "uv.lock pins every dependency's version: the first commit holds it." in done.stdout
+    assert "uv.lock" in run(["git", "ls-files"], root).split()
+    assert len(run(["git", "log", "--oneline"], root).splitlines()) == 1
+    run([uv, "lock", "--check"], root, env)
+    assert run(["git", "status", "--porcelain"], root) == ""
+    run(["make", "test"], root)
 
 
 def test_new_with_install_falls_back_to_pip(

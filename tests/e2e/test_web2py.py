@@ -417,8 +417,11 @@ def test_new_with_install_finds_python_3_11_when_python3_is_3_13(
         timeout=900,
     )  # fmt: skip
     assert done.returncode == 0, done.stdout + done.stderr
-    assert f"Creating .venv with Python 3.11 and installing myapp with its dev extra ({tool})" in (
-        done.stdout
+    # With uv, the lock comes first and the install follows it.
+    pinned = ", as uv.lock pins" if tool == "uv" else ""
+    assert (
+        f"Creating .venv with Python 3.11 and installing myapp with its dev extra{pinned} ({tool})"
+        in done.stdout
     )
     root = tmp_path / "myapp"
     version = "import sys; print('%d.%d' % sys.version_info[:2])"

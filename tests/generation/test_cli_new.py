@@ -200,13 +200,14 @@ def test_make_install_without_a_python_in_range_is_warned_about_before_writing(
 
 @pytest.fixture
 def failing_uv(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    """A uv that makes a .venv, then fails to install into it."""
+    """A uv that locks (UV_LOCK_FAILS=1: fails to), then makes a .venv and fails to install."""
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     uv = bin_dir / "uv"
     uv.write_text(
         "#!/bin/sh\n"
-        'if [ "$1" = venv ]; then mkdir -p "$5/bin" && touch "$5/bin/python"; exit 0; fi\n'
+        'if [ "$1" = lock ] && [ -z "$UV_LOCK_FAILS" ]; then echo "version = 1" > uv.lock; exit 0; fi\n'
+        'if [ "$1" = sync ]; then mkdir -p .venv/bin && touch .venv/bin/python; fi\n'
         'echo "error: cannot reach the index" >&2; exit 2\n'
     )
     uv.chmod(0o755)
@@ -220,7 +221,7 @@ def test_a_failed_install_says_what_is_left_and_how_to_finish(
     result = new("myapp", "-y", "--install")
     assert result.exit_code == 1
     [line] = result.stderr.splitlines()
-    assert line.startswith("Error: `uv pip install --python ")
+    assert line.startswith("Error: `uv sync --locked --extra dev --python ")
     assert line.endswith(
         "failed with exit status 2; left: the project, complete and committed, in myapp, with "
         "no .venv; to install it: cd myapp && make install"
@@ -228,6 +229,38 @@ def test_a_failed_install_says_what_is_left_and_how_to_finish(
     root = tmp_path / "myapp"
     assert (root / "pyproject.toml").is_file() and not (root / ".venv").exists()
     assert git(root, "status", "--porcelain") == ""
+    # The lock was made before the first commit, which holds it.
+    assert "uv.lock" in git(root, "ls-files").split()
+
+
+def test_a_failed_lock_leaves_the_project_without_it_and_says_how_to_finish(
+    new, tmp_path: Path, failing_uv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("UV_LOCK_FAILS", "1")
+    result = new("myapp", "-y", "--install")
+    assert result.exit_code == 1
+    [line] = result.stderr.splitlines()
+    assert line.startswith("Error: `uv lock --quiet --python ")
+    assert line.endswith(
+        "failed with exit status 2; left: the project, complete and committed, in myapp, with "
+        "no .venv; to install it: cd myapp && make install"
+    )
+    root = tmp_path / "myapp"
+    assert not (root / "uv.lock").exists() and not (root / ".venv").exists()
+    assert git(root, "status", "--porcelain") == ""
+
+
+def fake_run(interrupt: str):
+    """installer._run that writes uv.lock for `uv lock` and is interrupted at `interrupt`."""
+
+    def run(command, cwd, **_options):
+        if command[1] == interrupt:
+            (cwd / ".venv" / "lib").mkdir(parents=True, exist_ok=True)
+            raise KeyboardInterrupt
+        if command[1] == "lock":
+            (cwd / "uv.lock").write_text("version = 1\n")
+
+    return run
 
 
 def test_an_interrupted_install_says_what_is_left_and_how_to_finish(
@@ -235,11 +268,7 @@ def test_an_interrupted_install_says_what_is_left_and_how_to_finish(
 ) -> None:
     from scaffold import installer
 
-    def interrupted(command, cwd):
-        (cwd / ".venv" / "lib").mkdir(parents=True, exist_ok=True)
-        raise KeyboardInterrupt
-
-    monkeypatch.setattr(installer, "_run", interrupted)
+    monkeypatch.setattr(installer, "_run", fake_run(interrupt="sync"))
     result = new("myapp", "-y", "--install")
     assert result.exit_code == 130
     assert result.stderr == (
@@ -249,6 +278,19 @@ def test_an_interrupted_install_says_what_is_left_and_how_to_finish(
     assert "nothing was" not in result.output
     assert (tmp_path / "myapp" / "pyproject.toml").is_file()
     assert not (tmp_path / "myapp" / ".venv").exists()
+
+
+def test_an_interrupted_lock_writes_nothing(
+    new, tmp_path: Path, failing_uv: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from scaffold import installer
+
+    monkeypatch.setattr(installer, "_run", fake_run(interrupt="lock"))
+    before = listing(tmp_path)
+    result = new("myapp", "-y", "--install")
+    assert result.exit_code == 130
+    assert result.stderr == "Error: interrupted; nothing was written\n"
+    assert listing(tmp_path) == before
 
 
 def test_a_missing_output_directory_is_created(new, tmp_path: Path) -> None:

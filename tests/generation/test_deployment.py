@@ -16,8 +16,18 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from ..conftest import CATALOG, Combination, as_params, every_combination, typical_combinations
+from ..conftest import (
+    CATALOG,
+    REPO,
+    Combination,
+    as_params,
+    every_combination,
+    typical_combinations,
+)
 from .conftest import render
+
+# catalog.yml as data: what scaffold.catalog does not read (the uv that images and CI install).
+CATALOG_DATA = yaml.safe_load((REPO / "catalog.yml").read_text())["catalog"]["default"]
 
 # The newest PostgreSQL major release that compose.yaml and the CI workflow run.
 POSTGRES_MAJOR = "18"
@@ -119,12 +129,20 @@ def test_the_image_installs_dependencies_first_on_the_newest_tested_python(
     dockerfile = (root / "Dockerfile").read_text()
     assert re.search(rf"^ARG PYTHON_VERSION={re.escape(newest)}$", dockerfile, re.MULTILINE)
     lines = [line.strip() for line in dockerfile.splitlines()]
-    dependencies = lines.index("COPY pyproject.toml ./")
+    # The dependencies come from pyproject.toml and, when there is one, uv.lock alone.
+    dependencies = lines.index("COPY pyproject.toml uv.lock* ./")
     code = lines.index("COPY . .")
-    installs = [n for n, line in enumerate(lines) if "pip install" in line]
-    assert installs, "no dependencies are installed"
+    installs = [n for n, line in enumerate(lines) if re.search(r"uv (sync|pip install)", line)]
+    assert len(installs) == 2, "no locked and unlocked installs of the dependencies"
     assert all(dependencies < n < code for n in installs), "the code is copied before installing"
-    assert not re.search(r"pip install\s+(-e\s+)?\.", dockerfile), "the project itself is installed"
+    locked = lines[installs[0]]
+    assert "--locked" in locked and "--no-install-project" in locked, "not exactly the lock"
+    assert "--extra" not in locked, "dev tools in the image"
+    assert "--requirements pyproject.toml" in lines[installs[1]], "the project itself is installed"
+    # uv itself comes from pip, at the version the catalog names, and keeps a cache between builds.
+    assert f"ARG UV_VERSION={CATALOG_DATA['uv']}" in lines
+    assert lines.index('RUN pip install "uv==${UV_VERSION}"') < dependencies
+    assert "RUN --mount=type=cache,target=/root/.cache/uv \\" in lines
     ignored = (root / ".dockerignore").read_text().split()
     assert {".env", ".venv", ".git", "tests"} <= set(ignored)
 
@@ -164,6 +182,27 @@ def test_ci_lints_once_and_limits_and_groups_its_runs(project, combination: Comb
     services = [job.get("services", {}) for job in jobs.values()]
     for service in (s["postgres"] for s in services if "postgres" in s):
         assert service["image"] == f"postgres:{POSTGRES_MAJOR}"
+
+
+@pytest.mark.parametrize("combination", typical("ci"))
+def test_ci_installs_every_job_from_the_lock_with_the_catalogs_uv(
+    project, combination: Combination
+) -> None:
+    root = project(**combination.answers)
+    workflow = yaml.safe_load((root / ".github" / "workflows" / "ci.yml").read_text())
+    for name in ("lint", "test"):
+        steps = workflow["jobs"][name]["steps"]
+        [setup] = [step for step in steps if step.get("uses", "").startswith("astral-sh/setup-uv@")]
+        assert setup["with"]["version"] == CATALOG_DATA["uv"]
+        # setup-uv publishes no major tags from v8 on: a full version, which exists.
+        assert re.fullmatch(r"astral-sh/setup-uv@v\d+\.\d+\.\d+", setup["uses"])
+        [install] = [step for step in steps if step.get("name", "").startswith("Install")]
+        script = install["run"]
+        assert "uv lock --check ||" in script and "::error file=uv.lock::" in script
+        assert "uv sync --locked --extra dev" in script
+        assert ".venv/bin" in script and "GITHUB_PATH" in script
+        assert steps.index(setup) < steps.index(install)
+        assert "pip install" not in str(steps)
 
 
 @pytest.mark.parametrize("combination", typical("docker"))

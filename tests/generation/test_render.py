@@ -15,7 +15,7 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib
 
-from ..conftest import CATALOG, REPO, Combination, as_params, every_combination
+from ..conftest import CATALOG, READY, REPO, Combination, as_params, every_combination
 
 # Framework templates (Bottle .tpl, Django/Jinja2 .html, web2py views such as generic.json, ...)
 # legitimately hold {{ }} and {% %}; icons are not text.
@@ -26,7 +26,7 @@ COPIER_NAMES = re.compile(
     r"(\{\{|\{%)[^}]*\b(project_name|package_name|description|author_name|author_email|"
     r"framework|python_version|database|features|catalog|_copier_\w+)\b"
 )
-MAKE_TARGETS = ["help", "install", "dev", "serve", "test", "lint", "format"]
+MAKE_TARGETS = ["help", "install", "upgrade", "dev", "serve", "test", "lint", "format"]
 
 
 def verbatim(path: Path) -> bool:
@@ -105,3 +105,25 @@ def test_files_copied_verbatim_do_not_expect_copier_variables(framework: str) ->
             assert match is None, (
                 f"{path} uses {match.group(2)} but is not rendered (no .jinja suffix)"
             )
+
+
+@pytest.mark.parametrize("framework", [fw.name for fw in READY])
+def test_make_install_and_upgrade_pass_the_extras_to_uv_and_to_pip(project, framework: str) -> None:
+    root = project(framework=framework)
+    python = CATALOG.framework(framework).python[0]
+    for extras, uv_flags, pip_extras in (
+        (None, "--extra dev", "dev"),
+        ("dev postgres", "--extra dev --extra postgres", "dev,postgres"),
+    ):
+        given = [f"EXTRAS={extras}"] if extras else []
+        install, upgrade = (
+            subprocess.run(
+                ["make", "-n", target, *given], cwd=root, capture_output=True, text=True, check=True
+            ).stdout
+            for target in ("install", "upgrade")
+        )
+        assert f'uv sync --python ">={python}' in install
+        assert install.count(f" {uv_flags};") == 1
+        assert f'pip install -e ".[{pip_extras}]"' in install
+        assert f'uv lock --upgrade --python ">={python}' in upgrade
+        assert f'pip install --upgrade --upgrade-strategy eager -e ".[{pip_extras}]"' in upgrade

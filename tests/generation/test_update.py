@@ -250,3 +250,97 @@ def test_adding_what_cannot_be_added_is_refused(template_repo: Path, tmp_path: P
         [line] = result.stderr.splitlines()
         assert message in line
     assert git(project, "status", "--porcelain") == ""
+
+
+# A project's own lock file: no template writes it, so no update merges it.
+LOCK = "version = 1\n# the owner's lock\n"
+
+
+@pytest.fixture
+def locked(template_repo: Path, tmp_path: Path) -> Path:
+    """A Bottle project (v1.0.0, no features) whose owner committed a uv.lock."""
+    project = make_project(template_repo, tmp_path)
+    (project / "uv.lock").write_text(LOCK)
+    commit_all(project, "Lock the dependencies")
+    return project
+
+
+def tools_on_path(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, uv: bool) -> Path:
+    """A PATH of git alone, with a stand-in uv that logs its runs and re-locks when asked; the log."""
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    (bin_dir / "git").symlink_to(shutil.which("git"))
+    log = tmp_path / "uv.log"
+    if uv:
+        (bin_dir / "uv").write_text(
+            f'#!/bin/sh\necho "$*" >> {log}\n'
+            'if [ "$1" = lock ]; then echo "# re-locked" >> uv.lock; fi\n'
+        )
+        (bin_dir / "uv").chmod(0o755)
+    monkeypatch.setenv("PATH", str(bin_dir))
+    return log
+
+
+def test_a_feature_that_adds_dependencies_relocks_a_locked_project(
+    locked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    log = tools_on_path(tmp_path, monkeypatch, uv=True)
+    pretend = CliRunner().invoke(cli, ["add", "auth", str(locked), "--pretend"])
+    assert pretend.exit_code == 0, pretend.output
+    assert (
+        "Note: pyproject.toml would change: uv.lock would then be brought in step with it."
+        in pretend.stdout
+    )
+    assert not log.exists()
+
+    result = CliRunner().invoke(cli, ["add", "auth", str(locked)])
+    assert result.exit_code == 0, result.output
+    lines = result.stdout.splitlines()
+    assert "  changed   pyproject.toml" in lines
+    assert "  changed   uv.lock" in lines
+    assert "Note: pyproject.toml changed, so uv.lock was brought in step with it" in result.stdout
+    assert log.read_text() == "lock --quiet\n"
+    assert (locked / "uv.lock").read_text() == LOCK + "# re-locked\n"
+    assert '"argon2-cffi' in (locked / "pyproject.toml").read_text()
+
+
+def test_without_uv_the_lock_is_left_as_it_was_and_the_update_says_to_relock(
+    locked: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tools_on_path(tmp_path, monkeypatch, uv=False)
+    result = CliRunner().invoke(cli, ["add", "auth", str(locked)])
+    assert result.exit_code == 0, result.output
+    assert "  changed   pyproject.toml" in result.stdout
+    assert "  changed   uv.lock" not in result.stdout.splitlines()
+    assert (
+        "Note: pyproject.toml changed and uv was not found to update uv.lock: run `make install` "
+        "with uv (or `uv lock`), then commit uv.lock." in result.stdout
+    )
+    assert (locked / "uv.lock").read_text() == LOCK
+
+
+def test_an_update_that_leaves_pyproject_in_conflict_leaves_the_lock_alone(
+    locked: Path, template_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # The owner raises a pin, and the template's next version changes the same line.
+    from ..versions import edit
+
+    edit(locked / "pyproject.toml", '"python-dotenv>=1.0",', '"python-dotenv>=1.0.1",')
+    commit_all(locked, "Raise python-dotenv")
+    edit(
+        template_repo / "templates" / "bottle" / "pyproject.toml.jinja",
+        '"python-dotenv>=1.0",',
+        '"python-dotenv>=1.1",',
+    )
+    commit_all(template_repo, "Template 1.1.0")
+    git(template_repo, "tag", "v1.1.0")
+    log = tools_on_path(tmp_path, monkeypatch, uv=True)
+
+    result = CliRunner().invoke(cli, ["update", str(locked)])
+    assert result.exit_code == 0, result.output
+    assert "  conflict  pyproject.toml" in result.stdout.splitlines()
+    assert "Note: pyproject.toml has conflicts: once they are resolved, `make install`" in (
+        result.stdout
+    )
+    assert not log.exists()
+    assert (locked / "uv.lock").read_text() == LOCK

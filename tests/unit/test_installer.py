@@ -128,13 +128,84 @@ def test_a_failed_install_removes_the_venv_it_was_making(path, tmp_path: Path) -
     project.mkdir()
     uv = path(
         "uv",
-        'if [ "$1" = venv ]; then mkdir -p "$5/bin" && touch "$5/bin/python"; exit 0; fi\n'
+        'if [ "$1" = sync ]; then mkdir -p .venv/bin && touch .venv/bin/python; fi\n'
         'echo "error: cannot reach the index" >&2; exit 2',
     )
     how = installer.Plan(sys.executable, "3.11", str(uv))
-    with pytest.raises(InstallError, match=r"`uv pip install .*` failed with exit status 2"):
+    with pytest.raises(InstallError, match=r"`uv sync .*` failed with exit status 2"):
         installer.install(project, how)
     assert not (project / ".venv").exists()
+
+
+def logging_uv(path, log: Path, lock_text: str = "version = 1"):
+    """A uv that logs its arguments and the first line of uv.lock, and writes one for `uv lock`."""
+    return path(
+        "uv",
+        # PATH holds only the stand-ins: shell builtins read the lock.
+        f'lock=""; [ -f uv.lock ] && read -r lock < uv.lock; echo "$* | $lock" >> {log}\n'
+        f'if [ "$1" = lock ]; then echo "{lock_text}" > uv.lock; fi',
+    )
+
+
+def test_with_uv_the_lock_is_written_then_installed_exactly(path, tmp_path: Path) -> None:
+    project = tmp_path / "myapp"
+    project.mkdir()
+    log = tmp_path / "uv.log"
+    how = installer.Plan("/usr/bin/python3.11", "3.11", str(logging_uv(path, log)))
+    installer.lock(project, how)
+    installer.install(project, how)
+    assert log.read_text().splitlines() == [
+        "lock --quiet --python /usr/bin/python3.11 | ",
+        "sync --locked --extra dev --python /usr/bin/python3.11 | version = 1",
+    ]
+
+
+def test_without_a_lock_uv_sync_writes_one_and_pip_has_none(path, tmp_path: Path) -> None:
+    project = tmp_path / "myapp"
+    project.mkdir()
+    log = tmp_path / "uv.log"
+    installer.install(project, installer.Plan("python3", "3.11", str(logging_uv(path, log))))
+    assert log.read_text() == "sync --extra dev --python python3 | \n"
+    installer.lock(project, installer.Plan(sys.executable, "3.11"))
+    assert not (project / "uv.lock").exists()
+
+
+def test_an_update_that_changes_pyproject_relocks_or_says_how_to(path, tmp_path: Path) -> None:
+    project = tmp_path / "myapp"
+    project.mkdir()
+    # No lock, or an unchanged pyproject.toml: nothing to do, nothing run.
+    assert installer.relock(project, changed=True, conflicting=False) is None
+    (project / "uv.lock").write_text("old\n")
+    assert installer.relock(project, changed=False, conflicting=False) is None
+    # Without uv: the lock stays as it was, and the note says what to run.
+    note = installer.relock(project, changed=True, conflicting=False)
+    assert "uv was not found to update uv.lock: run `make install` with uv" in note
+    # Conflicts in pyproject.toml: nothing to lock yet.
+    log = tmp_path / "uv.log"
+    logging_uv(path, log, lock_text="new")
+    note = installer.relock(project, changed=False, conflicting=True)
+    assert note.startswith("pyproject.toml has conflicts: once they are resolved, `make install`")
+    assert installer.relock(project, changed=True, conflicting=False, pretend=True) == (
+        "pyproject.toml would change: uv.lock would then be brought in step with it"
+    )
+    assert not log.exists() and (project / "uv.lock").read_text() == "old\n"
+    # With uv: uv lock, which keeps what it can of the old lock.
+    note = installer.relock(project, changed=True, conflicting=False)
+    assert note.startswith("pyproject.toml changed, so uv.lock was brought in step with it")
+    assert log.read_text() == "lock --quiet | old\n"
+    assert (project / "uv.lock").read_text() == "new\n"
+
+
+def test_a_failed_relock_says_why_in_one_line(path, tmp_path: Path) -> None:
+    project = tmp_path / "myapp"
+    project.mkdir()
+    (project / "uv.lock").write_text("old\n")
+    path("uv", 'echo "error: No interpreter found for Python >=3.12" >&2\necho "more" >&2; exit 2')
+    note = installer.relock(project, changed=True, conflicting=False)
+    assert note == (
+        "`uv lock --quiet` failed with exit status 2 (No interpreter found for Python >=3.12): "
+        "run `make install` with uv (or `uv lock`) to update uv.lock, then commit it"
+    )
 
 
 def test_an_interrupted_install_removes_the_venv_it_was_making(
@@ -143,7 +214,7 @@ def test_an_interrupted_install_removes_the_venv_it_was_making(
     project = tmp_path / "myapp"
     project.mkdir()
 
-    def interrupted(command, cwd):
+    def interrupted(command, cwd, **_options):
         (project / ".venv" / "lib").mkdir(parents=True)
         raise KeyboardInterrupt
 
