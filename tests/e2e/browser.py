@@ -125,9 +125,22 @@ class Browser:
 
     def settle(self, label: str) -> None:
         """Wait for the page to finish loading, then screenshot it."""
+        from selenium.webdriver.common.by import By
+
         self.wait_for(
             lambda driver: driver.execute_script("return document.readyState") == "complete",
             "the page never finished loading",
+        )
+        # A page its scripts render (Dash's) is loaded only once they are done: Dash shows a
+        # `_dash-loading` placeholder until its first render, and marks each component whose
+        # callback is under way with `data-dash-is-loading`. Other pages have neither.
+        self.wait_for(
+            lambda driver: (
+                not driver.find_elements(
+                    By.CSS_SELECTOR, "._dash-loading, [data-dash-is-loading='true']"
+                )
+            ),
+            "the page's scripts never finished rendering it",
         )
         self.screenshot(label)
 

@@ -96,18 +96,21 @@ def log_out(browser: Browser, project: Project) -> None:
     A link may open a page that asks to confirm with a form of its own: that form is submitted.
     """
     path = project.framework.pages["logout"]
-    controls = visible(
-        browser,
-        f"//form[@action='{path}']//*[self::button or self::input[@type='submit']]"
-        f" | //a[@href='{path}']",
-    )
-    assert controls, (
-        f"no visible log-out control (a form posting to {path}, or a link) on {browser.path}"
+    # Waited for, as below: a page its scripts render (Dash's) has no controls while it loads.
+    controls = browser.wait_for(
+        lambda _: visible(
+            browser,
+            f"//form[@action='{path}']//*[self::button or self::input[@type='submit']]"
+            f" | //a[@href='{path}']",
+        ),
+        f"no visible log-out control (a form posting to {path}, or a link)",
     )
     browser.click_and_wait(controls[0], "log-out")
     if browser.path == path:
-        forms = visible(browser, "//main//form | //form[.//*[@type='submit']]")
-        assert forms, f"{path} shows no form to confirm the log-out"
+        forms = browser.wait_for(
+            lambda _: visible(browser, "//main//form | //form[.//*[@type='submit']]"),
+            f"{path} shows no form to confirm the log-out",
+        )
         browser.submit(forms[0], "logged-out")
 
 
@@ -130,11 +133,13 @@ def add_note(browser: Browser, project: Project) -> str:
     title = f"Buy oat milk {secrets.token_hex(3)}"
     body = "and a loaf of rye"
     browser.open(project.framework.pages["notes"], "notes")
-    fields = visible(
-        browser,
-        "//input[(not(@type) or @type='text') and not(ancestor::nav) and not(ancestor::header)]",
+    fields = browser.wait_for(
+        lambda _: visible(
+            browser,
+            "//input[(not(@type) or @type='text') and not(ancestor::nav) and not(ancestor::header)]",
+        ),
+        "no text field to write a note in",
     )
-    assert fields, f"no text field to write a note in on {browser.path}"
     form = container_of(fields[0])
     browser.fill(form, {"text": title, "textarea": body})
     browser.submit(form, "note-added", until=lambda _: title in browser.text())
